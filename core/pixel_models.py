@@ -1,0 +1,257 @@
+"""Count-based models of n binary pixels: the structures of Lecture 9, fitted to data.
+
+Each is a Bayesian network of Bernoulli pixels: an order of the pixels and, for each
+pixel, the probability that it is 1 given the values of its parents,
+
+    p(x) = prod_i p(x_i | pa(x_i)),   p(x_i = 1 | pa(x_i) = c) = (N_1(c) + a) / (N(c) + 2a),
+
+where N_1(c) and N(c) count the training images with the context c (and x_i = 1) and
+a is the additive (Laplace) smoothing. The structures differ only in pa(x_i):
+
+    independent   pa(x_i) = {}                          n parameters
+    Markov k      pa(x_i) = {x_{i-k}, ..., x_{i-1}}     (2^k - 1) + (n - k) 2^k
+    Chow–Liu tree pa(x_i) = {x_parent(i)}               2n - 1
+    full joint    no factorization: a table of 2^n probabilities, 2^n - 1
+
+Counts are kept only for the contexts that occur (sparse), so Markov k fits for any
+k < n in time and memory linear in the data, never building a 2^k table.
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from collections import deque
+
+import numpy as np
+
+from core.counting import full_joint_params, independent_params, markov_params, tree_params
+from core.models.base import ExplicitModel, Seed, as_rng
+
+
+def _as_bits(x) -> np.ndarray:
+    """Binary images as a (B, D) uint8 array (accepts numpy arrays, lists, torch tensors)."""
+    x = np.asarray(x)
+    if x.ndim == 1:
+        x = x[None, :]
+    if x.size and not np.isin(x, (0, 1)).all():
+        raise ValueError("binary pixel models take images of 0s and 1s")
+    return x.astype(np.uint8)
+
+
+def _smoothed(ones: np.ndarray, total: np.ndarray, alpha: float) -> np.ndarray:
+    """(N_1 + a) / (N + 2a): the smoothed estimate of p(x_i = 1 | context)."""
+    return (ones + alpha) / (total + 2 * alpha)
+
+
+def bernoulli_log_prob(x: np.ndarray, p_one: np.ndarray) -> np.ndarray:
+    """sum_i [x_i log p_i + (1 - x_i) log(1 - p_i)] over the last axis."""
+    with np.errstate(divide="ignore"):
+        return np.where(x == 1, np.log(p_one), np.log1p(-p_one)).sum(axis=-1)
+
+
+class PixelBayesNet(ExplicitModel):
+    """A Bernoulli Bayesian network: subclasses say only p(x_i = 1 | parents)."""
+
+    order: list[int]  # a topological order of the pixels (parents first)
+
+    @abstractmethod
+    def prob_one(self, i: int, x: np.ndarray) -> np.ndarray:
+        """p(x_i = 1 | pa(x_i)) for each image of x, reading only the parents: (B, D) -> (B,)."""
+
+    def conditionals(self, x) -> np.ndarray:
+        """The map of p(x_i = 1 | pa(x_i)) at every pixel: (B, D) -> (B, D)."""
+        x = _as_bits(x)
+        return np.stack([self.prob_one(i, x) for i in range(self.num_pixels)], axis=1)
+
+    def log_prob(self, x) -> np.ndarray:
+        x = _as_bits(x)
+        return bernoulli_log_prob(x, self.conditionals(x))
+
+    def sample(self, n: int, seed: Seed = 0) -> np.ndarray:
+        """Ancestral sampling: draw each pixel after its parents, in `order`."""
+        rng = as_rng(seed)
+        x = np.zeros((n, self.num_pixels), dtype=np.uint8)
+        for i in self.order:
+            x[:, i] = rng.random(n) < self.prob_one(i, x)
+        return x
+
+
+class IndependentPixels(PixelBayesNet):
+    """p(x) = prod_i p(x_i): one Bernoulli per pixel, n parameters."""
+
+    def __init__(self, train, alpha: float = 1.0):
+        train = _as_bits(train)
+        self.num_pixels = train.shape[1]
+        self.order = list(range(self.num_pixels))
+        self.p = _smoothed(train.sum(axis=0), len(train), alpha)  # (D,)
+
+    def prob_one(self, i, x):
+        return np.full(len(x), self.p[i])
+
+    def num_params(self) -> int:
+        return independent_params(self.num_pixels)
+
+
+class MarkovChain(PixelBayesNet):
+    """Markov assumption of order k in raster order: x_i is independent of the pixels
+    before x_{i-k} given the k pixels just before it. k = 0 is independent pixels and
+    k = n - 1 is the full chain rule."""
+
+    def __init__(self, train, k: int, alpha: float = 1.0):
+        train = _as_bits(train)
+        self.num_pixels = train.shape[1]
+        if not 0 <= k < max(self.num_pixels, 1):
+            raise ValueError(f"Markov order k must be in 0..{self.num_pixels - 1}, got {k}")
+        self.k, self.alpha = k, alpha
+        self.order = list(range(self.num_pixels))
+        # per pixel: sorted context codes seen in training, and the smoothed p(x_i = 1 | code)
+        self.codes, self.p = [], []
+        for i in range(self.num_pixels):
+            code = self._context_code(train, i)
+            seen, inverse = np.unique(code, return_inverse=True)
+            ones = np.bincount(inverse, weights=train[:, i], minlength=len(seen))
+            total = np.bincount(inverse, minlength=len(seen))
+            self.codes.append(seen)
+            self.p.append(_smoothed(ones, total, alpha))
+
+    def _context_code(self, x: np.ndarray, i: int) -> np.ndarray:
+        """The k pixels before pixel i, read as one binary number (k <= 63 fits in uint64)."""
+        context = x[:, max(0, i - self.k) : i].astype(np.uint64)  # (B, min(i, k))
+        weights = np.uint64(1) << np.arange(context.shape[1], dtype=np.uint64)
+        return (context * weights).sum(axis=1, dtype=np.uint64)  # (B,)
+
+    def prob_one(self, i, x):
+        code = self._context_code(x, i)
+        seen = self.codes[i]
+        pos = np.minimum(np.searchsorted(seen, code), len(seen) - 1)
+        found = seen[pos] == code
+        # a context never seen in training has N = N_1 = 0, so its estimate is a / 2a = 1/2
+        return np.where(found, self.p[i][pos], 0.5)
+
+    def contexts_seen(self) -> int:
+        """How many (pixel, context) pairs occurred in training: the parameters actually
+        estimated from data; the others stay at their prior value 1/2."""
+        return sum(len(c) for c in self.codes)
+
+    def num_params(self) -> int:
+        return markov_params(self.num_pixels, self.k)
+
+
+def mutual_information(train: np.ndarray, alpha: float = 1.0) -> np.ndarray:
+    """I(X_i; X_j) = sum_{a,b} p(a, b) log p(a, b) / (p(a) p(b)) for every pair, from
+    smoothed pair counts: (D, D), zero on the diagonal."""
+    x = _as_bits(train).astype(np.float64)
+    n = len(x)
+    ones_ones = x.T @ x  # (D, D) counts of x_i = 1, x_j = 1
+    ones = np.diag(ones_ones)
+    counts = {
+        (1, 1): ones_ones,
+        (1, 0): ones[:, None] - ones_ones,
+        (0, 1): ones[None, :] - ones_ones,
+        (0, 0): n - ones[:, None] - ones[None, :] + ones_ones,
+    }
+    joint = {ab: (c + alpha) / (n + 4 * alpha) for ab, c in counts.items()}
+    marginal_one = joint[(1, 1)] + joint[(1, 0)]  # p(x_i = 1), constant along j
+    other_one = joint[(1, 1)] + joint[(0, 1)]  # p(x_j = 1)
+    mi = np.zeros_like(ones_ones)
+    for (a, b), p_ab in joint.items():
+        p_a = marginal_one if a else 1 - marginal_one
+        p_b = other_one if b else 1 - other_one
+        mi += p_ab * np.log(p_ab / (p_a * p_b))
+    np.fill_diagonal(mi, 0.0)
+    return np.maximum(mi, 0.0)
+
+
+class ChowLiuTree(PixelBayesNet):
+    """The best tree-shaped dependence (Chow & Liu, 1968): the maximum spanning tree of
+    the pairwise mutual information, rooted at pixel `root`; each pixel depends on its
+    parent only. It maximizes the training likelihood among all trees."""
+
+    def __init__(self, train, alpha: float = 1.0, root: int = 0):
+        from scipy.sparse.csgraph import breadth_first_order, minimum_spanning_tree
+
+        train = _as_bits(train)
+        self.num_pixels = d = train.shape[1]
+        mi = mutual_information(train, alpha)
+        # a maximum spanning tree is a minimum one of (max - I); +1 keeps every edge present
+        cost = mi.max() + 1.0 - mi
+        np.fill_diagonal(cost, 0.0)
+        tree = minimum_spanning_tree(cost)
+        order, predecessors = breadth_first_order(tree, root, directed=False)
+        self.order = [int(i) for i in order]
+        self.parent = np.where(predecessors < 0, -1, predecessors).astype(np.int64)  # (D,)
+        self.parent[root] = -1
+        # p(x_i = 1 | x_parent = v) for v = 0, 1; the root uses its marginal in both columns
+        self.p = np.empty((d, 2))
+        for i in range(d):
+            if self.parent[i] < 0:
+                self.p[i] = _smoothed(train[:, i].sum(), len(train), alpha)
+                continue
+            parent_value = train[:, self.parent[i]]
+            for v in (0, 1):
+                rows = parent_value == v
+                self.p[i, v] = _smoothed(train[rows, i].sum(), rows.sum(), alpha)
+
+    def edges(self) -> list[tuple[int, int]]:
+        """(parent, child) pairs of the tree."""
+        return [(int(p), i) for i, p in enumerate(self.parent) if p >= 0]
+
+    def prob_one(self, i, x):
+        if self.parent[i] < 0:
+            return np.full(len(x), self.p[i, 0])
+        return self.p[i, x[:, self.parent[i]]]
+
+    def num_params(self) -> int:
+        return tree_params(self.num_pixels)
+
+
+class FullJoint(ExplicitModel):
+    """The full joint table p(x) over all 2^n images, estimated from counts and mixed
+    with a little uniform mass so unseen images keep a non-zero probability:
+
+        p(x) = (1 - eps) N(x) / N + eps 2^-n.
+
+    With 2^64 cells and 1,437 images it is a memorizer: nearly all its mass sits on
+    the training images, and its samples are copies of them."""
+
+    def __init__(self, train, eps: float = 1e-3):
+        train = _as_bits(train)
+        self.num_pixels = train.shape[1]
+        self.eps = eps
+        self.images, self.counts = np.unique(train, axis=0, return_counts=True)
+        self._index = {row.tobytes(): c for row, c in zip(self.images, self.counts)}
+        self.total = int(self.counts.sum())
+
+    def count(self, x) -> np.ndarray:
+        """How many training images equal each image of x."""
+        return np.array([self._index.get(row.tobytes(), 0) for row in _as_bits(x)])
+
+    def log_prob(self, x) -> np.ndarray:
+        empirical = self.count(x) / self.total
+        return np.log((1 - self.eps) * empirical + self.eps * 2.0**-self.num_pixels)
+
+    def sample(self, n: int, seed: Seed = 0) -> np.ndarray:
+        """With probability 1 - eps a training image (by its count), else uniform bits."""
+        rng = as_rng(seed)
+        copies = self.images[rng.choice(len(self.images), size=n, p=self.counts / self.total)]
+        uniform = rng.integers(0, 2, size=(n, self.num_pixels), dtype=np.uint8)
+        return np.where((rng.random(n) < self.eps)[:, None], uniform, copies)
+
+    def num_params(self) -> int:
+        return full_joint_params(self.num_pixels)
+
+
+def fit_structure(structure: str, train, k: int = 1, alpha: float = 0.1) -> ExplicitModel:
+    """Fit one of STRUCTURES to binary training images (k is used by "markov" only)."""
+    builders = {
+        "independent": lambda: IndependentPixels(train, alpha),
+        "markov": lambda: MarkovChain(train, k, alpha),
+        "tree": lambda: ChowLiuTree(train, alpha),
+        "full_joint": lambda: FullJoint(train),
+    }
+    if structure not in builders:
+        raise ValueError(f"unknown structure {structure!r}; expected one of {STRUCTURES}")
+    return builders[structure]()
+
+
+STRUCTURES = ("independent", "markov", "tree", "full_joint")

@@ -1,0 +1,65 @@
+"""Home: the three jobs of a generative model, live, and the map of every model."""
+
+import numpy as np
+import streamlit as st
+
+from core import evaluate
+from ui import catalog, figures, loaders, page, state
+from ui.i18n import t
+
+ALPHA = 0.1
+
+page.header("home")
+st.latex(r"\text{" + t("home.learn") + r"}\quad p(x)")
+
+k = loaders.best_markov_order(ALPHA)
+model = loaders.pixel_model("markov", k, ALPHA)
+st.caption(t("home.model_used", k=k))
+
+generation, density, representation = st.columns(3, gap="large")
+with generation:
+    st.subheader(t("home.generation.title"))
+    st.latex(r"x_{new} \sim p(x)")
+    st.markdown(t("home.generation.text"))
+    page.show(figures.digit_grid(model.sample(16, state.seed()), columns=4), height=300)
+    st.caption(t("home.generation.seed"))
+
+with density:
+    st.subheader(t("home.density.title"))
+    st.latex(r"x \mapsto \log p(x)")
+    noise = state.slider(t("home.density.noise"), "noise", 0.0, 0.5, 0.1, step=0.01)
+    test = loaders.binary_digits("test")
+    noisy = evaluate.flip_pixels(test, noise, state.seed())
+    clean_logp, noisy_logp = model.log_prob(test), model.log_prob(noisy)
+    page.show(figures.digit_grid(np.concatenate([test[:4], noisy[:4]]), columns=4), height=150)
+    st.caption(t("home.density.pair", clean=clean_logp[:4].mean(), noisy=noisy_logp[:4].mean()))
+    auc = evaluate.roc_auc(-clean_logp, -noisy_logp)
+    fig = figures.histograms({t("home.density.clean"): clean_logp, t("home.density.noisy"): noisy_logp}, "log p(x)")
+    page.show(fig, height=240)
+    st.metric(t("home.density.auc"), f"{auc:.3f}")
+
+with representation:
+    st.subheader(t("home.representation.title"))
+    st.markdown(t("home.representation.text"))
+    tree = loaders.pixel_model("tree", 0, ALPHA)
+    marginals = loaders.binary_digits("train").mean(axis=0)
+    page.show(figures.tree_over_marginals(marginals, tree.edges()), height=340)
+    st.caption(t("home.representation.caption"))
+
+# ----------------------------------------------------------------------------
+st.header(t("home.map.title"))
+page.prose("home.map.prose")
+for kind, column in zip(catalog.KINDS, st.columns(len(catalog.KINDS), gap="medium")):
+    with column:
+        st.subheader(t(f"home.map.{kind}"))
+        st.caption(t(f"home.map.{kind}_help"))
+        for model_info in (m for m in catalog.MODELS if m.kind == kind):
+            target = catalog.page(model_info.page)
+            with st.container(border=True):
+                st.markdown(f"**{t(f'models.{model_info.key}.name')}** — {t(f'models.{model_info.key}.blurb')}")
+                if target.built:
+                    st.page_link(target.path, label=t(f"nav.{target.stem}"), icon=":material/arrow_forward:")
+                else:
+                    st.caption(t("home.map.coming", page=t(f"nav.{target.stem}")))
+
+page.code_behind(evaluate.flip_pixels, evaluate.roc_auc, evaluate.choose_markov_order)

@@ -1,0 +1,121 @@
+"""Plotly figure builders shared by the pages. They take numbers and already
+translated labels, and return a figure; `ui.page.show` sizes and draws it."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from core.data import SIDE
+
+PALETTE = ["#1f4e9c", "#d1495b", "#2a9d8f", "#e9a03b", "#7b4f9d", "#5c6b73", "#8ab17d"]
+INK = "Greys"  # dark ink on light paper, like the digits
+
+
+def _axes_off(fig: go.Figure) -> go.Figure:
+    fig.update_xaxes(visible=False, constrain="domain")
+    fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x")
+    return fig
+
+
+def image_mosaic(images: np.ndarray, columns: int, pad: float = np.nan) -> np.ndarray:
+    """Tile (B, 64) images into one (rows*9-1, columns*9-1) array with a 1-pixel gap."""
+    images = np.asarray(images, dtype=np.float64).reshape(-1, SIDE, SIDE)
+    rows = -(-len(images) // columns)
+    cell = SIDE + 1
+    mosaic = np.full((rows * cell - 1, columns * cell - 1), pad)
+    for index, image in enumerate(images):
+        r, c = divmod(index, columns)
+        mosaic[r * cell : r * cell + SIDE, c * cell : c * cell + SIDE] = image
+    return mosaic
+
+
+def digit_grid(images: np.ndarray, columns: int = 8, vmax: float = 1.0, title: str = "") -> go.Figure:
+    """A grid of 8x8 digits (values 0..vmax), drawn as one heatmap."""
+    mosaic = image_mosaic(images, columns)
+    fig = go.Figure(go.Heatmap(z=mosaic, zmin=0, zmax=vmax, colorscale=INK, showscale=False, hoverinfo="skip"))
+    fig.update_layout(title=title, plot_bgcolor="white")
+    return _axes_off(fig)
+
+
+def probability_maps(maps: list[np.ndarray], titles: list[str], zmax: float = 1.0, colorscale="Viridis",
+                     colorbar_title: str = "") -> go.Figure:
+    """Several 8x8 maps side by side on one colour scale, values shown on hover."""
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(rows=1, cols=len(maps), subplot_titles=titles, horizontal_spacing=0.04)
+    for column, values in enumerate(maps, start=1):
+        fig.add_trace(
+            go.Heatmap(
+                z=np.asarray(values, dtype=np.float64).reshape(SIDE, SIDE), zmin=0, zmax=zmax,
+                colorscale=colorscale, showscale=column == len(maps),
+                colorbar=dict(title=colorbar_title, thickness=14),
+                hovertemplate="row %{y}, col %{x}: %{z:.3f}<extra></extra>",
+            ),
+            row=1, col=column,
+        )
+        fig.update_xaxes(visible=False, constrain="domain", row=1, col=column)
+        fig.update_yaxes(visible=False, autorange="reversed", scaleanchor=f"x{column if column > 1 else ''}",
+                         row=1, col=column)
+    fig.update_layout(plot_bgcolor="white")
+    return fig
+
+
+def tree_over_marginals(marginals: np.ndarray, edges: list[tuple[int, int]], title: str = "") -> go.Figure:
+    """Per-pixel p(x_i = 1) as a heatmap, with the edges of a dependency tree drawn on top."""
+    fig = go.Figure(go.Heatmap(z=marginals.reshape(SIDE, SIDE), zmin=0, zmax=1, colorscale="Blues",
+                               colorbar=dict(thickness=14), hovertemplate="p=%{z:.2f}<extra></extra>"))
+    xs, ys = [], []
+    for parent, child in edges:
+        (pr, pc), (cr, cc) = divmod(parent, SIDE), divmod(child, SIDE)
+        xs += [pc, cc, None]
+        ys += [pr, cr, None]
+    fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color=PALETTE[1], width=2.5), hoverinfo="skip"))
+    fig.update_layout(title=title, showlegend=False, plot_bgcolor="white")
+    return _axes_off(fig)
+
+
+def lines(x, series: dict[str, np.ndarray], x_title: str, y_title: str, title: str = "",
+          marker: tuple[float, float, str] | None = None, log_x: bool = False, log_y: bool = False,
+          hline: tuple[float, str] | None = None, modes: dict[str, str] | None = None,
+          hover: dict[str, list[str]] | None = None) -> go.Figure:
+    """Named line series over x, with an optional marked point and horizontal reference."""
+    fig = go.Figure()
+    for index, (name, y) in enumerate(series.items()):
+        xs = x[name] if isinstance(x, dict) else x
+        fig.add_trace(go.Scatter(
+            x=xs, y=y, name=name, mode=(modes or {}).get(name, "lines"),
+            line=dict(color=PALETTE[index % len(PALETTE)], width=2.5),
+            text=(hover or {}).get(name), hovertemplate="%{text}<extra></extra>" if hover and name in hover else None,
+        ))
+    if hline is not None:
+        fig.add_hline(y=hline[0], line_dash="dash", line_color="#444", annotation_text=hline[1])
+    if marker is not None:
+        fig.add_trace(go.Scatter(x=[marker[0]], y=[marker[1]], name=marker[2], mode="markers",
+                                 marker=dict(size=15, color="#111", symbol="diamond", line=dict(color="white", width=2))))
+    fig.update_layout(title=title, xaxis_title=x_title, yaxis_title=y_title, hovermode="closest",
+                      legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
+    if log_x:
+        fig.update_xaxes(type="log")
+    if log_y:
+        fig.update_yaxes(type="log")
+    return fig
+
+
+def grouped_bars(categories, series: dict[str, np.ndarray], x_title: str, y_title: str, title: str = "") -> go.Figure:
+    """Bars of several named series side by side for each category."""
+    fig = go.Figure([go.Bar(x=categories, y=y, name=name, marker_color=PALETTE[i % len(PALETTE)])
+                     for i, (name, y) in enumerate(series.items())])
+    fig.update_layout(barmode="group", title=title, xaxis_title=x_title, yaxis_title=y_title,
+                      legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
+    fig.update_xaxes(type="category")
+    return fig
+
+
+def histograms(series: dict[str, np.ndarray], x_title: str, title: str = "") -> go.Figure:
+    """Overlaid histograms of several named samples."""
+    fig = go.Figure([go.Histogram(x=values, name=name, opacity=0.65, marker_color=PALETTE[i % len(PALETTE)], nbinsx=40)
+                     for i, (name, values) in enumerate(series.items())])
+    fig.update_layout(barmode="overlay", title=title, xaxis_title=x_title, yaxis_title="#",
+                      legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
+    return fig

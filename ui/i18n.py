@@ -1,0 +1,48 @@
+"""Every visible string, in English and Korean, from the locale files in ui/locales/.
+
+``t("home.title")`` looks the dotted key up in the current language's TOML file;
+``t("x", n=3)`` fills {n}. A missing key shows as the key itself (a test checks none is).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+from pathlib import Path
+
+import streamlit as st
+
+LANGUAGES = {"en": "English", "ko": "한국어"}
+DEFAULT_LANGUAGE = "en"
+LOCALE_DIR = Path(__file__).parent / "locales"
+
+
+@cache
+def catalog(lang: str) -> dict[str, str]:
+    """All strings of one language, flattened to dotted keys."""
+    with open(LOCALE_DIR / f"{lang}.toml", "rb") as f:
+        return dict(_flatten(tomllib.load(f)))
+
+
+def _flatten(tree: dict, prefix: str = ""):
+    for key, value in tree.items():
+        if isinstance(value, dict):
+            yield from _flatten(value, f"{prefix}{key}.")
+        else:
+            yield f"{prefix}{key}", value
+
+
+def language_from_locale(locale: str | None) -> str:
+    """'ko-KR' -> 'ko'; anything unsupported -> English."""
+    code = (locale or "").split("-")[0].lower()
+    return code if code in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def current_language() -> str:
+    return st.session_state.get("lang", DEFAULT_LANGUAGE)
+
+
+def t(key: str, **values) -> str:
+    """The string `key` in the current language, with {placeholders} filled."""
+    text = catalog(current_language()).get(key) or catalog(DEFAULT_LANGUAGE).get(key, key)
+    return text.format(**values) if values else text

@@ -1,0 +1,38 @@
+"""Data and fitted models, loaded once per server process and shared read-only by all
+sessions (st.cache_resource); pure tables cached by value (st.cache_data)."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from core import data, evaluate
+from core.pixel_models import fit_structure
+
+MARKOV_ORDERS = range(data.NUM_PIXELS)  # k = 0..63
+
+
+@st.cache_resource(show_spinner=False)
+def binary_digits(part: str) -> np.ndarray:
+    """Binarized digits of one part of the shared split, (N, 64) uint8, read-only."""
+    images = data.digits(part).binary
+    images.setflags(write=False)
+    return images
+
+
+@st.cache_resource(show_spinner=False, max_entries=128)
+def pixel_model(structure: str, k: int = 1, alpha: float = 0.1):
+    """A structure of Lecture 9 fitted to the binarized training digits."""
+    return fit_structure(structure, binary_digits("train"), k, alpha)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def markov_sweep(alpha: float) -> dict[str, np.ndarray]:
+    """Train and test NLL of the Markov chains of every order 0..63."""
+    return evaluate.markov_sweep(binary_digits("train"), binary_digits("test"), MARKOV_ORDERS, alpha)
+
+
+@st.cache_data(show_spinner=False)
+def best_markov_order(alpha: float) -> int:
+    """k chosen on the validation carve of the training part."""
+    return evaluate.choose_markov_order(binary_digits("fit"), binary_digits("val"), MARKOV_ORDERS, alpha)

@@ -1,0 +1,128 @@
+"""What is around every page (language, classroom mode, seed), and widgets whose
+values live in the URL, so a copied link reopens the same demo.
+
+A bound widget keeps its value in ``st.session_state[key]``; the first run of a
+session reads it from ``?key=`` (checked against the widget's range; a bad value
+gets a warning and the default), and every run writes it back to the URL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import streamlit as st
+
+from ui.i18n import LANGUAGES, language_from_locale, t
+
+SEED_MAX = 2**31 - 1
+
+
+def _format(value) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def _parse(raw: str, default):
+    """The URL text as the type of the default; ValueError if it is not one."""
+    if isinstance(default, bool):
+        if raw not in ("0", "1", "true", "false"):
+            raise ValueError(raw)
+        return raw in ("1", "true")
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, float):
+        value = float(raw)
+        if value != value:  # NaN
+            raise ValueError(raw)
+        return value
+    return raw
+
+
+def bind(key: str, default, *, valid: Callable[[object], bool] = lambda _: True) -> None:
+    """Before the widget `key` is drawn: give it the URL's value, or the default."""
+    if key in st.session_state:
+        return
+    raw = st.query_params.get(key)
+    value = default
+    if raw is not None:
+        try:
+            parsed = _parse(raw, default)
+            if not valid(parsed):
+                raise ValueError(raw)
+            value = parsed
+        except ValueError:
+            st.warning(t("app.bad_url_value", key=key, value=raw[:40], default=_format(default)), icon="⚠️")
+    st.session_state[key] = value
+
+
+def publish(key: str) -> None:
+    """Write the widget's current value to the URL."""
+    st.query_params[key] = _format(st.session_state[key])
+
+
+def slider(label: str, key: str, lo, hi, default, step=None, **kwargs):
+    """st.slider bound to ?key=."""
+    bind(key, default, valid=lambda v: lo <= v <= hi)
+    value = st.slider(label, lo, hi, step=step, key=key, **kwargs)
+    publish(key)
+    return value
+
+
+def number(label: str, key: str, lo, hi, default, step=None, **kwargs):
+    """st.number_input bound to ?key=."""
+    bind(key, default, valid=lambda v: lo <= v <= hi)
+    value = st.number_input(label, lo, hi, step=step, key=key, **kwargs)
+    publish(key)
+    return value
+
+
+def choice(label: str, key: str, options: Sequence[str], default: str, format_func=str, widget=st.radio, **kwargs):
+    """A radio / selectbox / segmented control bound to ?key=; options are stable codes,
+    `format_func` gives their label in the current language."""
+    bind(key, default, valid=lambda v: v in options)
+    value = widget(label, list(options), key=key, format_func=format_func, **kwargs)
+    if value is None:  # a segmented control can be cleared: keep a choice
+        st.session_state[key] = value = default
+    publish(key)
+    return value
+
+
+def toggle(label: str, key: str, default: bool = False, **kwargs) -> bool:
+    """st.toggle bound to ?key=."""
+    bind(key, default)
+    value = st.toggle(label, key=key, **kwargs)
+    publish(key)
+    return value
+
+
+# ----------------------------------------------------------------------------
+# Around every page
+
+
+def init_language() -> None:
+    """The language: ?lang= if valid, else the browser's locale, else English."""
+    if "lang" not in st.session_state:
+        url = st.query_params.get("lang")
+        st.session_state.lang = url if url in LANGUAGES else language_from_locale(st.context.locale)
+
+
+def sidebar() -> None:
+    """Language, classroom mode and seed, shared by every page and kept in the URL."""
+    with st.sidebar:
+        choice(
+            t("app.language"), "lang", list(LANGUAGES), st.session_state.lang,
+            format_func=LANGUAGES.get, widget=st.segmented_control,
+        )
+        toggle(t("app.classroom"), "classroom", help=t("app.classroom_help"))
+        number(t("app.seed"), "seed", 0, SEED_MAX, 0, step=1, help=t("app.seed_help"))
+
+
+def classroom() -> bool:
+    return bool(st.session_state.get("classroom", False))
+
+
+def seed() -> int:
+    return int(st.session_state.get("seed", 0))
