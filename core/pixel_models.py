@@ -20,7 +20,6 @@ k < n in time and memory linear in the data, never building a 2^k table.
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections import deque
 
 import numpy as np
 
@@ -172,7 +171,7 @@ class ChowLiuTree(PixelBayesNet):
 
         train = _as_bits(train)
         self.num_pixels = d = train.shape[1]
-        mi = mutual_information(train, alpha)
+        self.mi = mi = mutual_information(train, alpha)
         # a maximum spanning tree is a minimum one of (max - I); +1 keeps every edge present
         cost = mi.max() + 1.0 - mi
         np.fill_diagonal(cost, 0.0)
@@ -192,9 +191,11 @@ class ChowLiuTree(PixelBayesNet):
                 rows = parent_value == v
                 self.p[i, v] = _smoothed(train[rows, i].sum(), rows.sum(), alpha)
 
-    def edges(self) -> list[tuple[int, int]]:
-        """(parent, child) pairs of the tree."""
-        return [(int(p), i) for i, p in enumerate(self.parent) if p >= 0]
+    def edges(self, min_information: float = 0.0) -> list[tuple[int, int, float]]:
+        """(parent, child, I(parent; child)) of the tree edges carrying more than
+        `min_information` nats (pixels that are always 0 join the tree with I = 0)."""
+        return [(int(p), i, float(self.mi[p, i])) for i, p in enumerate(self.parent)
+                if p >= 0 and self.mi[p, i] > min_information]
 
     def prob_one(self, i, x):
         if self.parent[i] < 0:
@@ -241,6 +242,9 @@ class FullJoint(ExplicitModel):
         return full_joint_params(self.num_pixels)
 
 
+STRUCTURES = ("independent", "markov", "tree", "full_joint")
+
+
 def fit_structure(structure: str, train, k: int = 1, alpha: float = 0.1) -> ExplicitModel:
     """Fit one of STRUCTURES to binary training images (k is used by "markov" only)."""
     builders = {
@@ -252,6 +256,3 @@ def fit_structure(structure: str, train, k: int = 1, alpha: float = 0.1) -> Expl
     if structure not in builders:
         raise ValueError(f"unknown structure {structure!r}; expected one of {STRUCTURES}")
     return builders[structure]()
-
-
-STRUCTURES = ("independent", "markov", "tree", "full_joint")

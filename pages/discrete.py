@@ -25,11 +25,15 @@ with controls:
 with plot:
     n = np.arange(1, flips + 1)
     band = 2 * np.sqrt(p * (1 - p) / n)
-    page.show(figures.lines(
-        n, {t("discrete.bernoulli.running"): frequency, "p + 2σ/√n": p + band, "p − 2σ/√n": p - band},
+    fig = figures.lines(
+        n, {t("discrete.bernoulli.running"): frequency, "p ± 2√(p(1−p)/N)": np.clip(p + band, 0, 1)},
         t("discrete.bernoulli.flip_axis"), t("discrete.bernoulli.frequency_axis"), hline=(p, f"p = {p:.2f}"),
         log_x=flips > 50,
-    ))
+    )
+    fig.add_scatter(x=n, y=np.clip(p - band, 0, 1), showlegend=False, hoverinfo="skip",
+                    line=dict(color=figures.PALETTE[1], width=2.5))
+    fig.update_yaxes(range=[-0.02, 1.02])
+    page.show(fig)
 
 # ----------------------------------------------------------------------------
 st.header(t("discrete.categorical.title"))
@@ -71,13 +75,13 @@ controls, plot = st.columns([1, 2], gap="large")
 with controls:
     bits = state.slider(t("discrete.rgb.bits"), "bits", 1, 8, 8)
     levels = 2**bits
-    st.metric(t("discrete.rgb.outcomes"), f"{levels}³ = {levels**3:,}")
+    st.metric(t("discrete.rgb.outcomes", levels=levels), f"{levels**3:,}")
     st.metric(t("common.num_params"), f"{counting.rgb_pixel_params(bits):,}")
     page.prose("discrete.rgb.prose")
 with plot:
-    swatch = np.random.default_rng(seed).integers(0, levels, size=(12, 32, 3)) * (255 / max(levels - 1, 1))
+    swatch = np.random.default_rng(seed).integers(0, levels, size=(8, 32, 3)) * (255 / (levels - 1))
     st.caption(t("discrete.rgb.swatch", bits=bits))
-    st.image(swatch.astype(np.uint8), width="stretch")
+    st.image(np.kron(swatch, np.ones((24, 24, 1))).astype(np.uint8), width="stretch")  # crisp 24x24 blocks
     all_bits = np.arange(1, 9)
     page.show(figures.lines(
         all_bits, {t("common.num_params"): [float(counting.rgb_pixel_params(b)) for b in all_bits]},
@@ -87,8 +91,8 @@ with plot:
 
 # ----------------------------------------------------------------------------
 st.header(t("discrete.binary.title"))
-st.latex(r"p(x_1,\dots,x_n),\ x_i \in \{0,1\}:\quad 2^{n} \text{ " + t("discrete.binary.states") + r"},\quad 2^{n}-1 \text{ "
-         + t("common.parameters") + "}")
+st.latex(r"p(x_1,\dots,x_n),\ x_i \in \{0,1\}:\quad 2^{n} \text{ " + t("discrete.binary.states")
+         + r"},\quad 2^{n}-1 \text{ " + t("common.parameters") + "}")
 controls, plot = st.columns([1, 2], gap="large")
 with controls:
     pixels = state.slider(t("discrete.binary.n"), "n", 1, 784, 64)

@@ -36,27 +36,29 @@ with density:
     auc = evaluate.roc_auc(-clean_logp, -noisy_logp)
     fig = figures.histograms({t("home.density.clean"): clean_logp, t("home.density.noisy"): noisy_logp}, "log p(x)")
     page.show(fig, height=240)
-    st.metric(t("home.density.auc"), f"{auc:.3f}")
+    st.metric(t("home.density.auc"), f"{auc:.3f}", help=t("home.density.auc_help"))
 
 with representation:
     st.subheader(t("home.representation.title"))
     st.markdown(t("home.representation.text"))
     tree = loaders.pixel_model("tree", 0, ALPHA)
     marginals = loaders.binary_digits("train").mean(axis=0)
-    page.show(figures.tree_over_marginals(marginals, tree.edges()), height=340)
+    page.show(figures.tree_over_marginals(marginals, tree.edges(min_information=0.02)), height=340)
     st.caption(t("home.representation.caption"))
 
 # ----------------------------------------------------------------------------
 st.header(t("home.map.title"))
 page.prose("home.map.prose")
-for kind, column in zip(catalog.KINDS, st.columns(len(catalog.KINDS), gap="medium")):
-    with column:
-        st.subheader(t(f"home.map.{kind}"))
-        st.caption(t(f"home.map.{kind}_help"))
-        for model_info in (m for m in catalog.MODELS if m.kind == kind):
+CARDS_PER_ROW = 4
+for kind in catalog.KINDS:
+    st.subheader(t(f"home.map.{kind}"))
+    st.caption(t(f"home.map.{kind}_help"))
+    models = [m for m in catalog.MODELS if m.kind == kind]
+    for row in range(0, len(models), CARDS_PER_ROW):
+        for model_info, column in zip(models[row : row + CARDS_PER_ROW], st.columns(CARDS_PER_ROW)):
             target = catalog.page(model_info.page)
-            with st.container(border=True):
-                st.markdown(f"**{t(f'models.{model_info.key}.name')}** — {t(f'models.{model_info.key}.blurb')}")
+            with column.container(border=True, height="stretch"):
+                st.markdown(f"**{t(f'models.{model_info.key}.name')}**  \n{t(f'models.{model_info.key}.blurb')}")
                 if target.built:
                     st.page_link(target.path, label=t(f"nav.{target.stem}"), icon=":material/arrow_forward:")
                 else:

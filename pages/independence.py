@@ -87,10 +87,11 @@ with plot:
         marker=(float(params), model.nll(test), t("common.current")),
         modes={name: "lines+markers" for name in x}, hover={name: hover for name in x},
     )
-    for s, other in others.items():
-        fig.add_scatter(x=[float(other.num_params())] * 2, y=[other.nll(train), other.nll(test)], mode="markers+text",
-                        text=[t(f"structures.{s}") + " (train)", t(f"structures.{s}") + " (test)"],
-                        textposition="middle left", name=t(f"structures.{s}"), marker=dict(size=10, symbol="square"))
+    for (s, other), symbol in zip(others.items(), ("square", "x")):
+        for part, images, color in (("train", train, figures.PALETTE[0]), ("test", test, figures.PALETTE[1])):
+            name = f"{t(f'structures.{s}')}, {t(f'independence.fit.{part}')}"
+            fig.add_scatter(x=[float(other.num_params())], y=[other.nll(images)], mode="markers", name=name,
+                            marker=dict(size=12, symbol=symbol, color=color), hovertemplate=name + "<extra></extra>")
     page.show(fig, height=400)
     best = int(sweep["k"][np.argmin(sweep["test_nll"])])
     st.caption(t("independence.fit.u_curve", best=best, nll=sweep["test_nll"].min()))
@@ -107,11 +108,11 @@ with maps_col:
     if isinstance(model, pixel_models.PixelBayesNet):
         p_one = model.conditionals(digit)[0]
         surprise = -np.log(np.where(digit[0] == 1, p_one, 1 - p_one))
-        page.show(figures.probability_maps(
-            [digit[0], p_one, np.minimum(surprise, 5.0)],
-            [t("independence.fit.digit"), t("independence.fit.p_one"), t("independence.fit.surprise")],
-            zmax=1.0,
-        ), height=300)
+        page.show(figures.map_panels([
+            dict(z=digit[0], title=t("independence.fit.digit"), colorscale=figures.INK, colorbar=False),
+            dict(z=p_one, title=t("independence.fit.p_one")),
+            dict(z=np.minimum(surprise, 5.0), title=t("independence.fit.surprise"), zmax=5.0, colorscale="Reds"),
+        ]), height=300)
         st.caption(t("independence.fit.maps_caption", logp=float(model.log_prob(digit)[0])))
     else:
         seen = int(model.count(digit)[0])
@@ -133,8 +134,11 @@ with table_col:
     edited = st.data_editor(
         {"x": [r[0] for r in rows], "y": [r[1] for r in rows], "z": [r[2] for r in rows],
          "weight": st.session_state.ci_weights},
-        key=f"ci_table_{st.session_state.ci_version}", disabled=["x", "y", "z"], hide_index=True,
-        column_config={"weight": st.column_config.NumberColumn(t("independence.ci.weight"), format="%.3g")},
+        key=f"ci_table_{st.session_state.ci_version}", disabled=["x", "y", "z"], hide_index=True, width="stretch",
+        column_config={
+            **{v: st.column_config.NumberColumn(v, width="small") for v in ("x", "y", "z")},
+            "weight": st.column_config.NumberColumn(t("independence.ci.weight"), format="%.4g", width="medium"),
+        },
     )
     make_ci = st.button(t("independence.ci.make_independent"), width="stretch")
     randomize = st.button(t("independence.ci.random"), width="stretch")

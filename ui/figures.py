@@ -38,18 +38,19 @@ def digit_grid(images: np.ndarray, columns: int = 8, vmax: float = 1.0, title: s
     return _axes_off(fig)
 
 
-def probability_maps(maps: list[np.ndarray], titles: list[str], zmax: float = 1.0, colorscale="Viridis",
-                     colorbar_title: str = "") -> go.Figure:
-    """Several 8x8 maps side by side on one colour scale, values shown on hover."""
+def map_panels(panels: list[dict]) -> go.Figure:
+    """8x8 maps side by side; each panel is dict(z=(64,), title=str, zmax=float,
+    colorscale=str, colorbar=bool). Values are shown on hover."""
     from plotly.subplots import make_subplots
 
-    fig = make_subplots(rows=1, cols=len(maps), subplot_titles=titles, horizontal_spacing=0.04)
-    for column, values in enumerate(maps, start=1):
+    fig = make_subplots(rows=1, cols=len(panels), subplot_titles=[p["title"] for p in panels], horizontal_spacing=0.08)
+    for column, panel in enumerate(panels, start=1):
+        domain_end = column / len(panels)
         fig.add_trace(
             go.Heatmap(
-                z=np.asarray(values, dtype=np.float64).reshape(SIDE, SIDE), zmin=0, zmax=zmax,
-                colorscale=colorscale, showscale=column == len(maps),
-                colorbar=dict(title=colorbar_title, thickness=14),
+                z=np.asarray(panel["z"], dtype=np.float64).reshape(SIDE, SIDE), zmin=0, zmax=panel.get("zmax", 1.0),
+                colorscale=panel.get("colorscale", "Viridis"), showscale=panel.get("colorbar", True),
+                colorbar=dict(thickness=10, len=0.9, x=domain_end - 0.01),
                 hovertemplate="row %{y}, col %{x}: %{z:.3f}<extra></extra>",
             ),
             row=1, col=column,
@@ -61,16 +62,17 @@ def probability_maps(maps: list[np.ndarray], titles: list[str], zmax: float = 1.
     return fig
 
 
-def tree_over_marginals(marginals: np.ndarray, edges: list[tuple[int, int]], title: str = "") -> go.Figure:
-    """Per-pixel p(x_i = 1) as a heatmap, with the edges of a dependency tree drawn on top."""
+def tree_over_marginals(marginals: np.ndarray, edges: list[tuple[int, int, float]], title: str = "") -> go.Figure:
+    """Per-pixel p(x_i = 1) as a heatmap, with weighted (parent, child, weight) edges of
+    a dependency tree on top, the line width growing with the weight."""
     fig = go.Figure(go.Heatmap(z=marginals.reshape(SIDE, SIDE), zmin=0, zmax=1, colorscale="Blues",
                                colorbar=dict(thickness=14), hovertemplate="p=%{z:.2f}<extra></extra>"))
-    xs, ys = [], []
-    for parent, child in edges:
+    strongest = max((w for *_, w in edges), default=1.0)
+    for parent, child, weight in edges:
         (pr, pc), (cr, cc) = divmod(parent, SIDE), divmod(child, SIDE)
-        xs += [pc, cc, None]
-        ys += [pr, cr, None]
-    fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color=PALETTE[1], width=2.5), hoverinfo="skip"))
+        fig.add_trace(go.Scatter(x=[pc, cc], y=[pr, cr], mode="lines+markers", hoverinfo="skip",
+                                 line=dict(color=PALETTE[1], width=1 + 5 * weight / strongest),
+                                 marker=dict(size=5, color=PALETTE[1])))
     fig.update_layout(title=title, showlegend=False, plot_bgcolor="white")
     return _axes_off(fig)
 

@@ -1,7 +1,7 @@
 """Every visible string, in English and Korean, from the locale files in ui/locales/.
 
 ``t("home.title")`` looks the dotted key up in the current language's TOML file;
-``t("x", n=3)`` fills {n}. A missing key shows as the key itself (a test checks none is).
+``t("discrete.binary.exact", n=64)`` fills {n}. A missing key shows as the key itself (a test checks none is).
 """
 
 from __future__ import annotations

@@ -34,7 +34,7 @@ def show(fig, height: int = 360) -> None:
     fig.update_layout(
         height=int(height * scale),
         font_size=int(14 * scale),
-        margin=dict(l=10, r=10, t=40 if fig.layout.title.text else 10, b=10),
+        margin=dict(l=10, r=10, t=40 if fig.layout.title.text or fig.layout.annotations else 10, b=10),
     )
     st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
 
