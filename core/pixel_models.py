@@ -78,7 +78,7 @@ class PixelBayesNet(ExplicitModel):
 class IndependentPixels(PixelBayesNet):
     """p(x) = prod_i p(x_i): one Bernoulli per pixel, n parameters."""
 
-    def __init__(self, train, alpha: float = 1.0):
+    def __init__(self, train, alpha: float = 0.1):
         train = _as_bits(train)
         self.num_pixels = train.shape[1]
         self.order = list(range(self.num_pixels))
@@ -96,7 +96,7 @@ class MarkovChain(PixelBayesNet):
     before x_{i-k} given the k pixels just before it. k = 0 is independent pixels and
     k = n - 1 is the full chain rule."""
 
-    def __init__(self, train, k: int, alpha: float = 1.0):
+    def __init__(self, train, k: int, alpha: float = 0.1):
         train = _as_bits(train)
         self.num_pixels = train.shape[1]
         if not 0 <= k < max(self.num_pixels, 1):
@@ -136,7 +136,7 @@ class MarkovChain(PixelBayesNet):
         return markov_params(self.num_pixels, self.k)
 
 
-def mutual_information(train: np.ndarray, alpha: float = 1.0) -> np.ndarray:
+def mutual_information(train: np.ndarray, alpha: float = 0.1) -> np.ndarray:
     """I(X_i; X_j) = sum_{a,b} p(a, b) log p(a, b) / (p(a) p(b)) for every pair, from
     smoothed pair counts: (D, D), zero on the diagonal."""
     x = _as_bits(train).astype(np.float64)
@@ -166,7 +166,7 @@ class ChowLiuTree(PixelBayesNet):
     the pairwise mutual information, rooted at pixel `root`; each pixel depends on its
     parent only. It maximizes the training likelihood among all trees."""
 
-    def __init__(self, train, alpha: float = 1.0, root: int = 0):
+    def __init__(self, train, alpha: float = 0.1, root: int = 0):
         from scipy.sparse.csgraph import breadth_first_order, minimum_spanning_tree
 
         train = _as_bits(train)
