@@ -6,7 +6,7 @@ import streamlit as st
 from ui import catalog, state
 from ui.i18n import t
 
-state.init_language()
+state.init_session()
 st.set_page_config(page_title=t("app.title"), page_icon="🎲", layout="wide")
 
 sections: dict[str, list] = {}

@@ -54,7 +54,7 @@ def bind(key: str, default, *, valid: Callable[[object], bool] = lambda _: True)
                 raise ValueError(raw)
             value = parsed
         except ValueError:
-            st.warning(t("app.bad_url_value", key=key, value=raw[:40], default=_format(default)), icon="⚠️")
+            st.warning(t("app.bad_url_value", name=key, value=raw[:40], default=_format(default)), icon="⚠️")
     st.session_state[key] = value
 
 
@@ -102,8 +102,17 @@ def toggle(label: str, key: str, default: bool = False, **kwargs) -> bool:
 # Around every page
 
 
-def init_language() -> None:
-    """The language: ?lang= if valid, else the browser's locale, else English."""
+SHARED_KEYS = ("lang", "classroom", "seed")
+
+
+def init_session() -> None:
+    """Before anything is drawn: keep the sidebar's values across pages (Streamlit drops
+    a widget's state in a run that does not draw it; re-assigning makes it the
+    session's own), and pick the language: ?lang= if valid, else the browser's
+    locale, else English."""
+    for key in SHARED_KEYS:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
     if "lang" not in st.session_state:
         url = st.query_params.get("lang")
         st.session_state.lang = url if url in LANGUAGES else language_from_locale(st.context.locale)

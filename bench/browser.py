@@ -1,0 +1,109 @@
+"""Servers, memory readings and slider timing for the benchmark.
+
+Starting servers and waiting for a rendered page reuse the helpers of tests/e2e/conftest.py.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+import time
+from pathlib import Path
+
+from tests.e2e.conftest import free_port, start_streamlit, wait_healthy
+
+SLIDER = '[data-testid="stSlider"]'
+# Older Streamlit thumbs are a div with role="slider"; 1.5x puts a hidden <input type="range"> inside.
+THUMB = ':is([role="slider"], input[type="range"])'
+
+# Arms a one-shot promise, window.__benchDone: ms from the next keydown until the script run
+# it triggers has finished (state "running" seen, then "notRunning") and one more animation
+# frame has passed; null if that did not happen within timeout_ms. A MutationObserver sees
+# every change of the state attribute, so a run shorter than a frame is not missed.
+ARM_JS = """(timeoutMs) => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  window.__benchDone = new Promise(resolve => {
+    let start = null, sawRunning = false;
+    document.addEventListener('keydown', () => { start = performance.now(); }, {capture: true, once: true});
+    const observer = new MutationObserver(records => {
+      const state = app.getAttribute('data-test-script-state');
+      sawRunning ||= state === 'running' || records.some(r => r.oldValue === 'running');
+      if (sawRunning && start !== null && state === 'notRunning') {
+        observer.disconnect(); clearTimeout(timer);
+        requestAnimationFrame(() => resolve(performance.now() - start));
+      }
+    });
+    const timer = setTimeout(() => { observer.disconnect(); resolve(null); }, timeoutMs);
+    observer.observe(app, {attributes: true, attributeFilter: ['data-test-script-state'], attributeOldValue: true});
+  });
+}"""
+
+
+@contextlib.contextmanager
+def server(script: Path, log_path: Path):
+    """A fresh `streamlit run script`: yields (process, port, start time), killed on exit.
+
+    The start time (time.monotonic()) is taken just before the process is spawned."""
+    port = free_port()
+    started = time.monotonic()
+    process = start_streamlit(script, port, log_path)
+    try:
+        wait_healthy(port)
+        yield process, port, started
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory (VmRSS) of pid and all its descendants, in MB."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+    family, grew = {pid}, True
+    while grew:
+        children = {child for child, parent in parents.items() if parent in family} - family
+        family |= children
+        grew = bool(children)
+    total_kb = 0
+    for member in family:
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{member}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total_kb += int(line.split()[1])
+    return total_kb / 1024
+
+
+def slider_thumb(page, label: str):
+    """The thumb of the slider whose label is exactly `label`."""
+    box = page.locator(SLIDER).filter(has=page.get_by_text(label, exact=True))
+    return box.locator(THUMB).first
+
+
+def slider_labels(page) -> list[str]:
+    """The labels of every slider on the page, for choosing what to benchmark."""
+    return [box.locator('[data-testid="stWidgetLabel"]').inner_text() for box in page.locator(SLIDER).all()]
+
+
+def key_latencies(page, label: str, presses: int, warmup: int = 2, timeout_ms: int = 10_000) -> list[float | None]:
+    """ms from each key press on the slider `label` to its script run finished and a frame drawn.
+
+    Presses ArrowRight and ArrowLeft alternately (starting away from the end it sits at),
+    so the value moves by one step and back; the first `warmup` presses are not returned."""
+    thumb = slider_thumb(page, label)
+    value = thumb.evaluate("e => Number(e.getAttribute('aria-valuenow') ?? e.value)")
+    top = thumb.evaluate("e => Number(e.getAttribute('aria-valuemax') ?? e.max)")
+    keys = ("ArrowLeft", "ArrowRight") if value >= top else ("ArrowRight", "ArrowLeft")
+    thumb.focus()
+    times = []
+    for i in range(warmup + presses):
+        page.evaluate(ARM_JS, timeout_ms)
+        page.keyboard.press(keys[i % 2])
+        times.append(page.evaluate("() => window.__benchDone"))
+        page.wait_for_timeout(50)  # let the browser settle between presses
+    return times[warmup:]
