@@ -1,5 +1,5 @@
 """Entry point: page config, what is around every page (language, classroom mode,
-seed), and the navigation over pages/ built from ui/catalog.py."""
+seed), and the navigation over app_pages/ built from ui/catalog.py."""
 
 import streamlit as st
 

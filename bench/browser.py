@@ -13,24 +13,28 @@ from pathlib import Path
 from tests.e2e.conftest import free_port, start_streamlit, wait_healthy
 
 SLIDER = '[data-testid="stSlider"]'
-# Older Streamlit thumbs are a div with role="slider"; 1.5x puts a hidden <input type="range"> inside.
+# Older Streamlit thumbs are a div with role="slider"; 1.67 (react-aria) has a hidden <input type="range">.
 THUMB = ':is([role="slider"], input[type="range"])'
 
-# Arms a one-shot promise, window.__benchDone: ms from the next keydown until the script run
-# it triggers has finished (state "running" seen, then "notRunning") and one more animation
-# frame has passed; null if that did not happen within timeout_ms. A MutationObserver sees
-# every change of the state attribute, so a run shorter than a frame is not missed.
+# Arms a one-shot promise, window.__benchDone: [total, queued] ms from the next keydown until
+# the script run it triggers has finished (state "running" seen, then "notRunning") and one
+# more animation frame has passed, and until that run started; null if that did not happen
+# within timeout_ms. A MutationObserver sees every change of the state attribute, so a run
+# shorter than a frame is not missed.
 ARM_JS = """(timeoutMs) => {
   const app = document.querySelector('[data-testid="stApp"]');
   window.__benchDone = new Promise(resolve => {
-    let start = null, sawRunning = false;
+    let start = null, runStart = null;
     document.addEventListener('keydown', () => { start = performance.now(); }, {capture: true, once: true});
     const observer = new MutationObserver(records => {
       const state = app.getAttribute('data-test-script-state');
-      sawRunning ||= state === 'running' || records.some(r => r.oldValue === 'running');
-      if (sawRunning && start !== null && state === 'notRunning') {
+      if (start === null) return;
+      if (runStart === null && (state === 'running' || records.some(r => r.oldValue === 'running'))) {
+        runStart = performance.now();
+      }
+      if (runStart !== null && state === 'notRunning') {
         observer.disconnect(); clearTimeout(timer);
-        requestAnimationFrame(() => resolve(performance.now() - start));
+        requestAnimationFrame(() => resolve([performance.now() - start, runStart - start]));
       }
     });
     const timer = setTimeout(() => { observer.disconnect(); resolve(null); }, timeoutMs);
@@ -90,8 +94,9 @@ def slider_labels(page) -> list[str]:
     return [box.locator('[data-testid="stWidgetLabel"]').inner_text() for box in page.locator(SLIDER).all()]
 
 
-def key_latencies(page, label: str, presses: int, warmup: int = 2, timeout_ms: int = 10_000) -> list[float | None]:
-    """ms from each key press on the slider `label` to its script run finished and a frame drawn.
+def key_latencies(page, label: str, presses: int, warmup: int = 2, timeout_ms: int = 4_000) -> list:
+    """[total, queued] ms from each key press on the slider `label` to its script run finished
+    and a frame drawn, and to that run's start (None when no run was seen).
 
     Presses ArrowRight and ArrowLeft alternately (starting away from the end it sits at),
     so the value moves by one step and back; the first `warmup` presses are not returned."""

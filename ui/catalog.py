@@ -6,19 +6,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
+# Not "pages/": Streamlit treats a folder of that name as an old-style multipage app and
+# runs a page file directly, without app.py, on the first request of a server process.
+PAGES_DIR_NAME = "app_pages"
+PAGES_DIR = Path(__file__).resolve().parent.parent / PAGES_DIR_NAME
 
 
 @dataclass(frozen=True)
 class PageInfo:
-    stem: str  # pages/<stem>.py; its title is the locale key nav.<stem>
+    stem: str  # app_pages/<stem>.py; its title is the locale key nav.<stem>
     section: str  # "" (top), "lecture9", "lecture10", "extras"
     icon: str
 
     @property
     def path(self) -> str:
         """Relative to app.py, as st.Page and st.page_link take it."""
-        return f"pages/{self.stem}.py"
+        return f"{PAGES_DIR_NAME}/{self.stem}.py"
 
     @property
     def built(self) -> bool:

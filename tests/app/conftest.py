@@ -4,17 +4,18 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
+from ui import catalog
 
 TIMEOUT = 120
 
 
 def open_page(stem: str, lang: str = "en", **query) -> AppTest:
-    """Run app.py, switch to pages/<stem>.py, and run it, with ?lang= and other query parameters."""
+    """Run app.py, switch to the page `stem`, and run it, with ?lang= and other query parameters."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
     at.query_params.update({"lang": lang, **{k: str(v) for k, v in query.items()}})
     at.run()
     if stem != "home":
-        at.switch_page(f"pages/{stem}.py").run()
+        at.switch_page(catalog.page(stem).path).run()
     return at
 
 

@@ -22,9 +22,14 @@ def test_every_page_runs_in_both_languages(stem, lang):
     assert len(at.get("plotly_chart")) >= 2
 
 
-# AppTest re-runs only the current page after its first run, without app.py's sidebar;
-# the sidebar's widgets are tested here through the URL on a first run, and by hand in
-# the browser tests.
+def test_sidebar_language_switch_translates_every_page():
+    at = open_page("home", "en")
+    at.button_group(key="lang").set_value("ko").run()
+    assert_clean(at)
+    assert at.title[0].value == strings("ko")["home.title"]
+    at.switch_page(catalog.page("independence").path).run()
+    assert at.title[0].value == strings("ko")["independence.title"]
+    assert at.button_group(key="lang").value == "ko"
 
 
 def test_bernoulli_p_and_flips_change_the_frequency():
@@ -118,6 +123,7 @@ def test_url_reopens_the_same_demo():
     assert_clean(at)
     assert at.title[0].value == strings("ko")["discrete.title"]
     assert (at.slider(key="p").value, at.slider(key="n").value, at.slider(key="m").value) == (0.8, 100, 12)
+    assert at.button_group(key="lang").value == "ko"
     home = open_page("home", seed="42", classroom="1", noise="0.3")
     assert home.number_input(key="seed").value == 42
     assert home.toggle(key="classroom").value is True
@@ -127,7 +133,6 @@ def test_url_reopens_the_same_demo():
 def test_classroom_mode_folds_the_prose():
     at = open_page("discrete")
     expanders = len(at.expander)
-    at.session_state["classroom"] = True
-    at.run()  # the toggle lives in app.py's sidebar; its state is what pages read
+    at.toggle(key="classroom").set_value(True).run()
     assert_clean(at)
     assert len(at.expander) > expanders

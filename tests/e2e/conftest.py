@@ -92,14 +92,29 @@ def page(browser):
     context.close()
 
 
-def wait_rendered(page, timeout: float = 60_000) -> None:
-    """Until the script has finished running and every chart has been drawn."""
-    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout)
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('[data-testid=stPlotlyChart]')].every(c => c.querySelector('.main-svg'))",
-        timeout=timeout,
-    )
-    page.wait_for_timeout(300)  # let plotly finish its layout before a screenshot
+RENDERED = """(minCharts) => {
+    const app = document.querySelector('[data-testid=stApp]');
+    const charts = [...document.querySelectorAll('[data-testid=stPlotlyChart]')];
+    const ready = app && app.getAttribute('data-test-script-state') === 'notRunning'
+        && document.querySelector('[data-testid=stMain] h1') !== null
+        && charts.length >= minCharts && charts.every(c => c.querySelector('.main-svg'));
+    return ready && document.querySelectorAll('[data-testid=stMain] [data-testid=stElementContainer]').length;
+}"""
+
+
+def wait_rendered(page, min_charts: int = 1, timeout: float = 60_000) -> None:
+    """Until the script has finished, the page has its title and at least `min_charts`
+    charts (Streamlit loads the chart component lazily), every chart is drawn, and the
+    number of elements stays the same for 400 ms (a run can start again just after one
+    ends)."""
+    previous = None
+    for _ in range(50):
+        count = page.wait_for_function(RENDERED, arg=min_charts, timeout=timeout).json_value()
+        if count == previous:
+            return
+        previous = count
+        page.wait_for_timeout(400)
+    raise TimeoutError("the page kept changing")
 
 
 def full_screenshot(page, path: Path) -> None:

@@ -32,7 +32,7 @@ def test_placeholders_match_english(lang):
 def test_every_literal_key_used_in_code_exists():
     keys = set(catalog("en"))
     used = set()
-    for path in [ROOT / "app.py", *ROOT.glob("pages/*.py"), *ROOT.glob("ui/*.py")]:
+    for path in [ROOT / "app.py", *ROOT.glob("app_pages/*.py"), *ROOT.glob("ui/*.py")]:
         used |= set(KEY_CALL.findall(path.read_text()))
     missing = sorted(k for k in used if k not in keys)
     assert missing == []

@@ -1,0 +1,102 @@
+"""The real app in a real browser: every page in both languages, sliders that redraw
+figures, the sidebar, and screenshots (tests/e2e/screenshots/) for a person to look at."""
+
+import re
+
+import pytest
+
+from tests.e2e.conftest import SCREENSHOTS, full_screenshot, wait_rendered
+from ui import catalog
+from ui.i18n import catalog as strings
+
+PAGES = catalog.built_pages()
+
+
+def url(app_url, stem, **query):
+    path = "" if stem == "home" else stem
+    return f"{app_url}/{path}?" + "&".join(f"{k}={v}" for k, v in query.items())
+
+
+def assert_no_exception(page):
+    assert page.locator('[data-testid="stException"]').count() == 0, page.locator('[data-testid="stException"]').first.inner_text()
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+@pytest.mark.parametrize("info", PAGES, ids=[p.stem for p in PAGES])
+def test_page_renders_in_both_languages(app_url, page, info, lang):
+    page.goto(url(app_url, info.stem, lang=lang))
+    wait_rendered(page)
+    assert_no_exception(page)
+    assert page.locator("h1").first.inner_text().strip() == strings(lang)[f"{info.stem}.title"]
+    assert page.locator('[data-testid="stPlotlyChart"]').count() >= 2
+    full_screenshot(page, SCREENSHOTS / f"{info.stem}_{lang}.png")
+
+
+def slider(page, key):
+    return page.locator(f'.st-key-{key} input[type="range"]')
+
+
+def charts(page):
+    """What every chart draws (its SVG and heatmap images)."""
+    return page.locator('[data-testid="stPlotlyChart"]').evaluate_all("charts => charts.map(c => c.innerHTML)")
+
+
+@pytest.mark.parametrize("stem, key, arrow", [
+    ("discrete", "n", "ArrowLeft"), ("discrete", "bits", "ArrowLeft"), ("discrete", "p", "ArrowRight"),
+    ("independence", "order", "ArrowRight"), ("independence", "n", "ArrowLeft"), ("home", "noise", "ArrowRight"),
+])
+def test_slider_move_redraws_a_figure(app_url, page, stem, key, arrow):
+    page.goto(url(app_url, stem, lang="en"))
+    wait_rendered(page)
+    before_value, before_charts = slider(page, key).input_value(), charts(page)
+    slider(page, key).focus()
+    page.keyboard.press(arrow)
+    page.wait_for_function(
+        f"""() => document.querySelector('.st-key-{key} input[type=range]').value !== '{before_value}'"""
+    )
+    page.wait_for_timeout(200)
+    wait_rendered(page)
+    assert_no_exception(page)
+    assert charts(page) != before_charts
+    assert re.search(rf"{key}=", page.url)  # the new value is in the URL, to share
+
+
+def test_sidebar_language_switch_keeps_the_language_across_pages(app_url, page):
+    page.goto(url(app_url, "home", lang="en"))
+    wait_rendered(page)
+    page.get_by_role("radio", name="한국어").click()
+    page.wait_for_function("() => location.search.includes('lang=ko')")
+    wait_rendered(page)
+    assert page.locator("h1").first.inner_text().strip() == strings("ko")["home.title"]
+    page.get_by_role("link", name=strings("ko")["nav.independence"]).first.click()
+    page.wait_for_url(re.compile(r"/independence"))
+    wait_rendered(page)
+    assert page.locator("h1").first.inner_text().strip() == strings("ko")["independence.title"]
+    assert "lang=ko" in page.url
+
+
+def test_a_shared_link_reopens_the_same_demo(app_url, page):
+    page.goto(url(app_url, "independence", lang="ko", model="tree", n="100", seed="7"))
+    wait_rendered(page)
+    assert slider(page, "n").input_value() == "100"
+    assert page.locator(".st-key-seed input").input_value() == "7"
+    assert_no_exception(page)
+
+
+def test_odd_link_values_warn_instead_of_failing(app_url, page):
+    page.goto(url(app_url, "discrete", lang="en", n="99999", p="abc"))
+    wait_rendered(page)
+    assert_no_exception(page)
+    assert page.locator('[data-testid="stAlertContentWarning"]').count() == 2
+
+
+def test_classroom_mode_enlarges_figures_and_folds_prose(app_url, page):
+    page.goto(url(app_url, "discrete", lang="en"))
+    wait_rendered(page)
+    height = page.locator('[data-testid="stPlotlyChart"]').first.bounding_box()["height"]
+    page.locator(".st-key-classroom label").click()
+    page.wait_for_function("() => location.search.includes('classroom=1')")
+    wait_rendered(page)
+    assert page.locator('[data-testid="stPlotlyChart"]').first.bounding_box()["height"] > 1.2 * height
+    assert page.locator('[data-testid="stExpander"]').count() >= 4
+    full_screenshot(page, SCREENSHOTS / "discrete_en_classroom.png")
