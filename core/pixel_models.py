@@ -32,9 +32,10 @@ def _as_bits(x) -> np.ndarray:
     x = np.asarray(x)
     if x.ndim == 1:
         x = x[None, :]
-    if x.size and not np.isin(x, (0, 1)).all():
+    bits = x.astype(np.uint8)
+    if x.size and (not (bits == x).all() or bits.max() > 1):
         raise ValueError("binary pixel models take images of 0s and 1s")
-    return x.astype(np.uint8)
+    return bits
 
 
 def _smoothed(ones: np.ndarray, total: np.ndarray, alpha: float) -> np.ndarray:
@@ -91,46 +92,62 @@ class IndependentPixels(PixelBayesNet):
         return independent_params(self.num_pixels)
 
 
+def pack_bits(x: np.ndarray) -> np.ndarray:
+    """Each binary image (B, D <= 64) as one integer sum_j x_j 2^j, (B,) uint64."""
+    weights = np.uint64(1) << np.arange(x.shape[1], dtype=np.uint64)
+    return (x.astype(np.uint64) * weights).sum(axis=1, dtype=np.uint64)
+
+
 class MarkovChain(PixelBayesNet):
     """Markov assumption of order k in raster order: x_i is independent of the pixels
     before x_{i-k} given the k pixels just before it. k = 0 is independent pixels and
-    k = n - 1 is the full chain rule."""
+    k = n - 1 is the full chain rule.
+
+    Parameter j of the (never built) table is p(x_i = 1 | context c), with
+    j = offset_i + c: c reads the min(i, k) pixels before x_i as a binary number and
+    offset_i = sum_{i' < i} 2^min(i', k) counts the parameters of the earlier pixels.
+    Only the indices that occur in training are stored (sorted), so any k < n <= 64 fits
+    in time and memory linear in the data; j < 2^64 always fits in a uint64.
+    """
 
     def __init__(self, train, k: int, alpha: float = 0.1):
         train = _as_bits(train)
-        self.num_pixels = train.shape[1]
-        if not 0 <= k < max(self.num_pixels, 1):
-            raise ValueError(f"Markov order k must be in 0..{self.num_pixels - 1}, got {k}")
+        self.num_pixels = d = train.shape[1]
+        if not 0 <= k < max(d, 1) or d > 64:
+            raise ValueError(f"Markov order k must be in 0..{d - 1} (and n <= 64), got k={k}, n={d}")
         self.k, self.alpha = k, alpha
-        self.order = list(range(self.num_pixels))
-        # per pixel: sorted context codes seen in training, and the smoothed p(x_i = 1 | code)
-        self.codes, self.p = [], []
-        for i in range(self.num_pixels):
-            code = self._context_code(train, i)
-            seen, inverse = np.unique(code, return_inverse=True)
-            ones = np.bincount(inverse, weights=train[:, i], minlength=len(seen))
-            total = np.bincount(inverse, minlength=len(seen))
-            self.codes.append(seen)
-            self.p.append(_smoothed(ones, total, alpha))
+        self.order = list(range(d))
+        width = np.minimum(np.arange(d), k)  # how many parents each pixel has
+        sizes = np.uint64(1) << width.astype(np.uint64)  # 2^width parameters per pixel
+        self._shift = (np.arange(d) - width).astype(np.uint64)  # the context starts at bit i - width
+        self._mask = sizes - np.uint64(1)
+        self._offset = np.concatenate([[0], np.cumsum(sizes[:-1], dtype=np.uint64)]).astype(np.uint64)
+        index = self._parameter_index(train).ravel()  # (B*D,)
+        self.seen, inverse = np.unique(index, return_inverse=True)
+        ones = np.bincount(inverse, weights=train.ravel(), minlength=len(self.seen))
+        total = np.bincount(inverse, minlength=len(self.seen))
+        self.p_seen = _smoothed(ones, total, alpha)  # p(x_i = 1 | context) for each seen index
 
-    def _context_code(self, x: np.ndarray, i: int) -> np.ndarray:
-        """The k pixels before pixel i, read as one binary number (k <= 63 fits in uint64)."""
-        context = x[:, max(0, i - self.k) : i].astype(np.uint64)  # (B, min(i, k))
-        weights = np.uint64(1) << np.arange(context.shape[1], dtype=np.uint64)
-        return (context * weights).sum(axis=1, dtype=np.uint64)  # (B,)
+    def _parameter_index(self, x: np.ndarray) -> np.ndarray:
+        """Index j of the parameter each pixel of x uses: (B, D) uint64."""
+        context = (pack_bits(x)[:, None] >> self._shift[None, :]) & self._mask[None, :]
+        return self._offset[None, :] + context
+
+    def _lookup(self, index: np.ndarray) -> np.ndarray:
+        pos = np.minimum(np.searchsorted(self.seen, index), len(self.seen) - 1)
+        # a context never seen in training has N = N_1 = 0, so its estimate is a / 2a = 1/2
+        return np.where(self.seen[pos] == index, self.p_seen[pos], 0.5)
 
     def prob_one(self, i, x):
-        code = self._context_code(x, i)
-        seen = self.codes[i]
-        pos = np.minimum(np.searchsorted(seen, code), len(seen) - 1)
-        found = seen[pos] == code
-        # a context never seen in training has N = N_1 = 0, so its estimate is a / 2a = 1/2
-        return np.where(found, self.p[i][pos], 0.5)
+        return self._lookup(self._parameter_index(x)[:, i])
+
+    def conditionals(self, x) -> np.ndarray:
+        return self._lookup(self._parameter_index(_as_bits(x)))  # all pixels at once
 
     def contexts_seen(self) -> int:
         """How many (pixel, context) pairs occurred in training: the parameters actually
         estimated from data; the others stay at their prior value 1/2."""
-        return sum(len(c) for c in self.codes)
+        return len(self.seen)
 
     def num_params(self) -> int:
         return markov_params(self.num_pixels, self.k)

@@ -18,7 +18,8 @@ def url(app_url, stem, **query):
 
 
 def assert_no_exception(page):
-    assert page.locator('[data-testid="stException"]').count() == 0, page.locator('[data-testid="stException"]').first.inner_text()
+    exceptions = page.locator("[data-testid=stException]")
+    assert exceptions.count() == 0, exceptions.first.inner_text()
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
