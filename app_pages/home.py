@@ -16,15 +16,10 @@ k = loaders.best_markov_order(ALPHA)
 model = loaders.pixel_model("markov", k, ALPHA)
 st.caption(t("home.model_used", k=k))
 
-generation, density, representation = st.columns(3, gap="large")
-with generation:
-    st.subheader(t("home.generation.title"))
-    st.latex(r"x_{new} \sim p(x)")
-    st.markdown(t("home.generation.text"))
-    page.show(figures.digit_grid(model.sample(16, state.seed()), columns=4), height=300)
-    st.caption(t("home.generation.seed"))
 
-with density:
+@st.fragment
+def density_estimation(model):
+    """Density estimation and anomaly detection; the noise slider reruns only this column."""
     st.subheader(t("home.density.title"))
     st.latex(r"x \mapsto \log p(x)")
     noise = state.slider(t("home.density.noise"), "noise", 0.0, 0.5, 0.1, step=0.01)
@@ -37,6 +32,18 @@ with density:
     fig = figures.histograms({t("home.density.clean"): clean_logp, t("home.density.noisy"): noisy_logp}, "log p(x)")
     page.show(fig, height=240)
     st.metric(t("home.density.auc"), f"{auc:.3f}", help=t("home.density.auc_help"))
+
+
+generation, density, representation = st.columns(3, gap="large")
+with generation:
+    st.subheader(t("home.generation.title"))
+    st.latex(r"x_{new} \sim p(x)")
+    st.markdown(t("home.generation.text"))
+    page.show(figures.digit_grid(model.sample(16, state.seed()), columns=4), height=300)
+    st.caption(t("home.generation.seed"))
+
+with density:
+    density_estimation(model)
 
 with representation:
     st.subheader(t("home.representation.title"))

@@ -1,5 +1,7 @@
 """Independence & the chain rule: parameter counts of each structure, the same
-structures fitted to the digits, and a conditional-independence explorer."""
+structures fitted to the digits, and a conditional-independence explorer.
+
+Each section is a fragment: moving its widgets reruns only that section."""
 
 import numpy as np
 import streamlit as st
@@ -26,157 +28,175 @@ COUNT = {
 page.header("independence")
 page.prose("independence.prose")
 
-# ----------------------------------------------------------------------------
-st.header(t("independence.count.title"))
-controls, plot = st.columns([1, 2], gap="large")
-with controls:
-    structure = state.choice(t("independence.structure"), "structure", counting.STRUCTURES, "markov",
-                             format_func=lambda s: t(f"structures.{s}"))
-    n = state.slider(t("independence.count.n"), "n", 1, 784, 64)
-    if n > 1:
-        if st.session_state.get("k", 0) > n - 1:  # keep k within 0..n-1 when n shrinks
-            st.session_state.k = n - 1
-        k = state.slider(t("independence.count.k"), "k", 0, n - 1, 1, disabled=structure != "markov")
-    else:
-        k = 0
-        st.caption(t("independence.count.k_single"))
-    count = counting.structure_params(structure, n, k)
-    st.metric(t("common.num_params"), f"{count:,}" if count < 10**15 else counting.scientific(count))
-with plot:
-    st.latex(FACTORIZATION[structure])
-    st.latex(r"\#\text{params} = " + COUNT[structure] + rf" = {count if count < 10**15 else counting.scientific(count)}")
-    ns = np.arange(1, 785)
-    series = {
-        t(f"structures.{s}") + (f" (k={k})" if s == "markov" else ""):
-            [counting.log10(counting.structure_params(s, int(m), k)) for m in ns]
-        for s in counting.STRUCTURES if s != "chain_rule"  # the chain rule's curve is the full joint's
-    }
-    page.show(figures.lines(
-        ns, series, t("independence.count.n"), t("independence.count.log_axis"), log_x=True,
-        marker=(n, counting.log10(count), t("common.current")),
-    ), height=340)
-    st.caption(t("independence.count.chain_note"))
+@st.fragment
+def parameter_counts():
+    st.header(t("independence.count.title"))
+    controls, plot = st.columns([1, 2], gap="large")
+    with controls:
+        structure = state.choice(t("independence.structure"), "structure", counting.STRUCTURES, "markov",
+                                 format_func=lambda s: t(f"structures.{s}"))
+        n = state.slider(t("independence.count.n"), "n", 1, 784, 64)
+        if n > 1:
+            if st.session_state.get("k", 0) > n - 1:  # keep k within 0..n-1 when n shrinks
+                st.session_state.k = n - 1
+            k = state.slider(t("independence.count.k"), "k", 0, n - 1, 1, disabled=structure != "markov")
+        else:
+            k = 0
+            st.caption(t("independence.count.k_single"))
+        count = counting.structure_params(structure, n, k)
+        st.metric(t("common.num_params"), f"{count:,}" if count < 10**15 else counting.scientific(count))
+    with plot:
+        st.latex(FACTORIZATION[structure])
+        st.latex(r"\#\text{params} = " + COUNT[structure] + rf" = {count if count < 10**15 else counting.scientific(count)}")
+        ns = np.arange(1, 785)
+        series = {
+            t(f"structures.{s}") + (f" (k={k})" if s == "markov" else ""):
+                [counting.log10(counting.structure_params(s, int(m), k)) for m in ns]
+            for s in counting.STRUCTURES if s != "chain_rule"  # the chain rule's curve is the full joint's
+        }
+        page.show(figures.lines(
+            ns, series, t("independence.count.n"), t("independence.count.log_axis"), log_x=True,
+            marker=(n, counting.log10(count), t("common.current")),
+        ), height=340)
+        st.caption(t("independence.count.chain_note"))
 
-# ----------------------------------------------------------------------------
-st.header(t("independence.fit.title"))
-page.prose("independence.fit.prose")
-controls, plot = st.columns([1, 2], gap="large")
-with controls:
-    fitted = state.choice(t("independence.structure"), "model", pixel_models.STRUCTURES, "markov",
-                          format_func=lambda s: t(f"structures.{s}"))
-    order = state.slider(t("independence.fit.k"), "order", 0, 63, 8, disabled=fitted != "markov")
-    alpha = state.choice(t("independence.fit.alpha"), "alpha", ("0.01", "0.1", "1"), "0.1",
-                         widget=st.select_slider, help=t("independence.fit.alpha_help"))
-    model = loaders.pixel_model(fitted, order, float(alpha))
-    train, test = loaders.binary_digits("train"), loaders.binary_digits("test")
-    params = model.num_params()
-    st.metric(t("common.num_params"), f"{params:,}" if params < 10**9 else counting.scientific(params))
-    left, right = st.columns(2)
-    left.metric(t("independence.fit.train_nll"), f"{model.nll(train):.2f}")
-    right.metric(t("independence.fit.test_nll"), f"{model.nll(test):.2f}")
-    if fitted == "markov":
-        st.caption(t("independence.fit.contexts", seen=model.contexts_seen(), total=counting.scientific(params)))
-with plot:
-    sweep = loaders.markov_sweep(float(alpha))
-    others = {s: loaders.pixel_model(s, 0, float(alpha)) for s in ("tree", "full_joint")}
-    hover = [f"k = {k}" for k in sweep["k"]]
-    x = {t("independence.fit.train_curve"): sweep["params"], t("independence.fit.test_curve"): sweep["params"]}
-    fig = figures.lines(
-        x, {t("independence.fit.train_curve"): sweep["train_nll"], t("independence.fit.test_curve"): sweep["test_nll"]},
-        t("independence.fit.params_axis"), t("independence.fit.nll_axis"), log_x=True,
-        marker=(float(params), model.nll(test), t("common.current")),
-        modes={name: "lines+markers" for name in x}, hover={name: hover for name in x},
-    )
-    for (s, other), symbol in zip(others.items(), ("square", "x")):
-        for part, images, color in (("train", train, figures.PALETTE[0]), ("test", test, figures.PALETTE[1])):
-            name = f"{t(f'structures.{s}')}, {t(f'independence.fit.{part}')}"
-            fig.add_scatter(x=[float(other.num_params())], y=[other.nll(images)], mode="markers", name=name,
-                            marker=dict(size=12, symbol=symbol, color=color), hovertemplate=name + "<extra></extra>")
-    page.show(fig, height=400)
-    best = int(sweep["k"][np.argmin(sweep["test_nll"])])
-    st.caption(t("independence.fit.u_curve", best=best, nll=sweep["test_nll"].min()))
 
-samples_col, maps_col = st.columns([1, 2], gap="large")
-with samples_col:
-    samples = model.sample(16, state.seed())
-    page.show(figures.digit_grid(samples, columns=4, title=t("independence.fit.samples")), height=330)
-    copies = int((loaders.pixel_model("full_joint").count(samples) > 0).sum())
-    st.caption(t("independence.fit.copies", copies=copies, n=len(samples)))
-with maps_col:
-    index = state.slider(t("independence.fit.test_digit"), "digit", 0, len(test) - 1, 0)
-    digit = test[index : index + 1]
-    if isinstance(model, pixel_models.PixelBayesNet):
-        p_one = model.conditionals(digit)[0]
-        surprise = -np.log(np.where(digit[0] == 1, p_one, 1 - p_one))
-        page.show(figures.map_panels([
-            dict(z=digit[0], title=t("independence.fit.digit"), colorscale=figures.INK, colorbar=False),
-            dict(z=p_one, title=t("independence.fit.p_one")),
-            dict(z=np.minimum(surprise, 5.0), title=t("independence.fit.surprise"), zmax=5.0, colorscale="Reds"),
-        ]), height=300)
-        st.caption(t("independence.fit.maps_caption", logp=float(model.log_prob(digit)[0])))
-    else:
-        seen = int(model.count(digit)[0])
-        page.show(figures.digit_grid(digit, columns=1, title=t("independence.fit.digit")), height=260)
-        st.info(t("independence.fit.memorizer", seen=seen, logp=float(model.log_prob(digit)[0]),
-                  in_train=int((model.count(test) > 0).sum()), n_test=len(test)))
-
-# ----------------------------------------------------------------------------
-st.header(t("independence.ci.title"))
-st.latex(r"x \perp y \mid z \iff p(x \mid y, z) = p(x \mid z)"
-         r"\qquad p(z \mid x) = \frac{p(x \mid z)\,p(z)}{p(x)}")
-page.prose("independence.ci.prose")
-if "ci_weights" not in st.session_state:
-    st.session_state.ci_weights = [6.0, 1.0, 2.0, 3.0, 2.0, 4.0, 1.0, 5.0]  # rows (x, y, z) in binary order
-    st.session_state.ci_version = 0
-table_col, result_col = st.columns([1, 2], gap="large")
-with table_col:
-    rows = [(x, y, z) for x in (0, 1) for y in (0, 1) for z in (0, 1)]
-    edited = st.data_editor(
-        {"x": [r[0] for r in rows], "y": [r[1] for r in rows], "z": [r[2] for r in rows],
-         "weight": st.session_state.ci_weights},
-        key=f"ci_table_{st.session_state.ci_version}", disabled=["x", "y", "z"], hide_index=True, width="stretch",
-        column_config={
-            **{v: st.column_config.NumberColumn(v, width="small") for v in ("x", "y", "z")},
-            "weight": st.column_config.NumberColumn(t("independence.ci.weight"), format="%.4g", width="medium"),
-        },
-    )
-    make_ci = st.button(t("independence.ci.make_independent"), width="stretch")
-    randomize = st.button(t("independence.ci.random"), width="stretch")
-try:
-    joint = distributions.joint_from_weights(list(edited["weight"]))
-except distributions.InvalidWeights as reason:
-    with result_col:
-        st.error(t(f"discrete.categorical.invalid.{reason}"), icon="🚫")
-else:
-    if make_ci or randomize:
-        new = (distributions.conditionally_independent_version(joint) if make_ci
-               else np.random.default_rng([state.seed(), st.session_state.ci_version]).random((2, 2, 2)))
-        st.session_state.ci_weights = [round(float(w), 4) for w in new.reshape(-1)]
-        st.session_state.ci_version += 1
-        st.rerun()
-    with result_col:
-        given_yz, given_z = distributions.x_given_yz(joint), distributions.x_given_z(joint)
-        labels = [f"y={y}, z={z}" for y in (0, 1) for z in (0, 1)]
-        page.show(figures.grouped_bars(
-            labels, {"p(x=1 | y, z)": given_yz.reshape(-1), "p(x=1 | z)": np.repeat(given_z[None, :], 2, 0).reshape(-1)},
-            "", t("discrete.categorical.probability"),
-        ), height=300)
-        cmi = distributions.conditional_mutual_information(joint)
-        holds = cmi < 1e-6
-        (st.success if holds else st.warning)(t("independence.ci.holds" if holds else "independence.ci.fails", cmi=cmi))
-        bayes = distributions.bayes_z_given_x(joint)
-        st.markdown(t("independence.ci.bayes"))
-        st.dataframe(
-            {
-                "x": [0, 0, 1, 1], "z": [0, 1, 0, 1],
-                "p(x|z)": bayes["likelihood"].reshape(-1), "p(z)": np.tile(bayes["prior"], 2),
-                "p(x)": np.repeat(bayes["evidence"], 2),
-                "p(x|z)p(z)/p(x)": bayes["bayes"].reshape(-1), "p(x,z)/p(x)": bayes["direct"].reshape(-1),
-            },
-            hide_index=True, width="stretch",
-            column_config={c: st.column_config.NumberColumn(format="%.4f")
-                           for c in ("p(x|z)", "p(z)", "p(x)", "p(x|z)p(z)/p(x)", "p(x,z)/p(x)")},
+@st.fragment
+def fitted_to_digits():
+    st.header(t("independence.fit.title"))
+    page.prose("independence.fit.prose")
+    controls, plot = st.columns([1, 2], gap="large")
+    with controls:
+        fitted = state.choice(t("independence.structure"), "model", pixel_models.STRUCTURES, "markov",
+                              format_func=lambda s: t(f"structures.{s}"))
+        order = state.slider(t("independence.fit.k"), "order", 0, 63, 8, disabled=fitted != "markov")
+        alpha = state.choice(t("independence.fit.alpha"), "alpha", ("0.01", "0.1", "1"), "0.1",
+                             widget=st.select_slider, help=t("independence.fit.alpha_help"))
+        model = loaders.pixel_model(fitted, order, float(alpha))
+        train, test = loaders.binary_digits("train"), loaders.binary_digits("test")
+        params = model.num_params()
+        st.metric(t("common.num_params"), f"{params:,}" if params < 10**9 else counting.scientific(params))
+        left, right = st.columns(2)
+        left.metric(t("independence.fit.train_nll"), f"{model.nll(train):.2f}")
+        right.metric(t("independence.fit.test_nll"), f"{model.nll(test):.2f}")
+        if fitted == "markov":
+            st.caption(t("independence.fit.contexts", seen=model.contexts_seen(), total=counting.scientific(params)))
+    with plot:
+        sweep = loaders.markov_sweep(float(alpha))
+        others = {s: loaders.pixel_model(s, 0, float(alpha)) for s in ("tree", "full_joint")}
+        hover = [f"k = {k}" for k in sweep["k"]]
+        x = {t("independence.fit.train_curve"): sweep["params"], t("independence.fit.test_curve"): sweep["params"]}
+        fig = figures.lines(
+            x, {t("independence.fit.train_curve"): sweep["train_nll"], t("independence.fit.test_curve"): sweep["test_nll"]},
+            t("independence.fit.params_axis"), t("independence.fit.nll_axis"), log_x=True,
+            marker=(float(params), model.nll(test), t("common.current")),
+            modes={name: "lines+markers" for name in x}, hover={name: hover for name in x},
         )
+        for (s, other), symbol in zip(others.items(), ("square", "x")):
+            for part, images, color in (("train", train, figures.PALETTE[0]), ("test", test, figures.PALETTE[1])):
+                name = f"{t(f'structures.{s}')}, {t(f'independence.fit.{part}')}"
+                fig.add_scatter(x=[float(other.num_params())], y=[other.nll(images)], mode="markers", name=name,
+                                marker=dict(size=12, symbol=symbol, color=color), hovertemplate=name + "<extra></extra>")
+        page.show(fig, height=400)
+        best = int(sweep["k"][np.argmin(sweep["test_nll"])])
+        st.caption(t("independence.fit.u_curve", best=best, nll=sweep["test_nll"].min()))
+
+    samples_col, maps_col = st.columns([1, 2], gap="large")
+    with samples_col:
+        samples = model.sample(16, state.seed())
+        page.show(figures.digit_grid(samples, columns=4, title=t("independence.fit.samples")), height=330)
+        copies = int((loaders.pixel_model("full_joint").count(samples) > 0).sum())
+        st.caption(t("independence.fit.copies", copies=copies, n=len(samples)))
+    with maps_col:
+        index = state.slider(t("independence.fit.test_digit"), "digit", 0, len(test) - 1, 0)
+        digit = test[index : index + 1]
+        if isinstance(model, pixel_models.PixelBayesNet):
+            p_one = model.conditionals(digit)[0]
+            surprise = -np.log(np.where(digit[0] == 1, p_one, 1 - p_one))
+            page.show(figures.map_panels([
+                dict(z=digit[0], title=t("independence.fit.digit"), colorscale=figures.INK, colorbar=False),
+                dict(z=p_one, title=t("independence.fit.p_one")),
+                dict(z=np.minimum(surprise, 5.0), title=t("independence.fit.surprise"), zmax=5.0, colorscale="Reds"),
+            ]), height=300)
+            st.caption(t("independence.fit.maps_caption", logp=float(model.log_prob(digit)[0])))
+        else:
+            seen = int(model.count(digit)[0])
+            page.show(figures.digit_grid(digit, columns=1, title=t("independence.fit.digit")), height=260)
+            st.info(t("independence.fit.memorizer", seen=seen, logp=float(model.log_prob(digit)[0]),
+                      in_train=int((model.count(test) > 0).sum()), n_test=len(test)))
+
+
+def replace_ci_table(make_independent: bool) -> None:
+    """Button callback (runs before the rerun): put a new table in the editor, either
+    the conditionally independent version of the one shown, or a random one."""
+    try:
+        joint = distributions.joint_from_weights(st.session_state.ci_shown)
+    except distributions.InvalidWeights:
+        return  # the page already says what is wrong with the table
+    new = (distributions.conditionally_independent_version(joint) if make_independent
+           else np.random.default_rng([state.seed(), st.session_state.ci_version]).random((2, 2, 2)))
+    st.session_state.ci_weights = [round(float(w), 4) for w in new.reshape(-1)]
+    st.session_state.ci_version += 1  # a new editor key, so the editor shows the new table
+
+
+@st.fragment
+def conditional_independence():
+    st.header(t("independence.ci.title"))
+    st.latex(r"x \perp y \mid z \iff p(x \mid y, z) = p(x \mid z)"
+             r"\qquad p(z \mid x) = \frac{p(x \mid z)\,p(z)}{p(x)}")
+    page.prose("independence.ci.prose")
+    if "ci_weights" not in st.session_state:
+        st.session_state.ci_weights = [6.0, 1.0, 2.0, 3.0, 2.0, 4.0, 1.0, 5.0]  # rows (x, y, z) in binary order
+        st.session_state.ci_version = 0
+    table_col, result_col = st.columns([1, 2], gap="large")
+    with table_col:
+        rows = [(x, y, z) for x in (0, 1) for y in (0, 1) for z in (0, 1)]
+        edited = st.data_editor(
+            {"x": [r[0] for r in rows], "y": [r[1] for r in rows], "z": [r[2] for r in rows],
+             "weight": st.session_state.ci_weights},
+            key=f"ci_table_{st.session_state.ci_version}", disabled=["x", "y", "z"], hide_index=True, width="stretch",
+            column_config={
+                **{v: st.column_config.NumberColumn(v, width="small") for v in ("x", "y", "z")},
+                "weight": st.column_config.NumberColumn(t("independence.ci.weight"), format="%.4g", width="medium"),
+            },
+        )
+        st.session_state.ci_shown = list(edited["weight"])
+        st.button(t("independence.ci.make_independent"), width="stretch", on_click=replace_ci_table, args=(True,))
+        st.button(t("independence.ci.random"), width="stretch", on_click=replace_ci_table, args=(False,))
+    try:
+        joint = distributions.joint_from_weights(st.session_state.ci_shown)
+    except distributions.InvalidWeights as reason:
+        with result_col:
+            st.error(t(f"discrete.categorical.invalid.{reason}"), icon="🚫")
+    else:
+        with result_col:
+            given_yz, given_z = distributions.x_given_yz(joint), distributions.x_given_z(joint)
+            labels = [f"y={y}, z={z}" for y in (0, 1) for z in (0, 1)]
+            page.show(figures.grouped_bars(
+                labels, {"p(x=1 | y, z)": given_yz.reshape(-1), "p(x=1 | z)": np.repeat(given_z[None, :], 2, 0).reshape(-1)},
+                "", t("discrete.categorical.probability"),
+            ), height=300)
+            cmi = distributions.conditional_mutual_information(joint)
+            holds = cmi < 1e-6
+            (st.success if holds else st.warning)(t("independence.ci.holds" if holds else "independence.ci.fails", cmi=cmi))
+            bayes = distributions.bayes_z_given_x(joint)
+            st.markdown(t("independence.ci.bayes"))
+            st.dataframe(
+                {
+                    "x": [0, 0, 1, 1], "z": [0, 1, 0, 1],
+                    "p(x|z)": bayes["likelihood"].reshape(-1), "p(z)": np.tile(bayes["prior"], 2),
+                    "p(x)": np.repeat(bayes["evidence"], 2),
+                    "p(x|z)p(z)/p(x)": bayes["bayes"].reshape(-1), "p(x,z)/p(x)": bayes["direct"].reshape(-1),
+                },
+                hide_index=True, width="stretch",
+                column_config={c: st.column_config.NumberColumn(format="%.4f")
+                               for c in ("p(x|z)", "p(z)", "p(x)", "p(x|z)p(z)/p(x)", "p(x,z)/p(x)")},
+            )
+
+
+parameter_counts()
+fitted_to_digits()
+conditional_independence()
 
 page.code_behind(counting.markov_params, pixel_models.MarkovChain, pixel_models.ChowLiuTree,
                  evaluate.markov_sweep, distributions.conditional_mutual_information)
