@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from core import evaluate
-from ui import catalog, figures, loaders, page, state
+from ui import catalog, loaders, page, pictures, state
 from ui.i18n import t
 
 ALPHA = 0.1
@@ -26,11 +26,11 @@ def density_estimation(model):
     test = loaders.binary_digits("test")
     noisy = evaluate.flip_pixels(test, noise, state.seed())
     clean_logp, noisy_logp = model.log_prob(test), model.log_prob(noisy)
-    page.show(figures.digit_grid(np.concatenate([test[:4], noisy[:4]]), columns=4), height=150)
+    st.image(pictures.digit_picture(np.concatenate([test[:4], noisy[:4]]), columns=4), width="stretch")
     st.caption(t("home.density.pair", clean=clean_logp[:4].mean(), noisy=noisy_logp[:4].mean()))
     auc = evaluate.roc_auc(-clean_logp, -noisy_logp)
-    fig = figures.histograms({t("home.density.clean"): clean_logp, t("home.density.noisy"): noisy_logp}, "log p(x)")
-    page.show(fig, height=240)
+    st.image(pictures.histogram_svg({t("home.density.clean"): clean_logp, t("home.density.noisy"): noisy_logp},
+                                    "log p(x)"), width="stretch")
     st.metric(t("home.density.auc"), f"{auc:.3f}", help=t("home.density.auc_help"))
 
 
@@ -39,7 +39,7 @@ with generation:
     st.subheader(t("home.generation.title"))
     st.latex(r"x_{new} \sim p(x)")
     st.markdown(t("home.generation.text"))
-    page.show(figures.digit_grid(model.sample(16, state.seed()), columns=4), height=300)
+    st.image(pictures.digit_picture(model.sample(16, state.seed()), columns=4), width="stretch")
     st.caption(t("home.generation.seed"))
 
 with density:
@@ -50,7 +50,7 @@ with representation:
     st.markdown(t("home.representation.text"))
     tree = loaders.pixel_model("tree", 0, ALPHA)
     marginals = loaders.binary_digits("train").mean(axis=0)
-    page.show(figures.tree_over_marginals(marginals, tree.edges(min_information=0.02)), height=340)
+    st.image(pictures.tree_svg(marginals, tree.edges(min_information=0.02)), width="stretch")
     st.caption(t("home.representation.caption"))
 
 # ----------------------------------------------------------------------------
@@ -67,7 +67,8 @@ for kind in catalog.KINDS:
             with column.container(border=True, height="stretch"):
                 st.markdown(f"**{t(f'models.{model_info.key}.name')}**  \n{t(f'models.{model_info.key}.blurb')}")
                 if target.built:
-                    st.page_link(target.path, label=t(f"nav.{target.stem}"), icon=":material/arrow_forward:")
+                    st.page_link(target.path, label=t("home.map.open"), icon=":material/arrow_forward:",
+                                 help=t(f"nav.{target.stem}"))
                 else:
                     st.caption(t("home.map.coming", page=t(f"nav.{target.stem}")))
 

@@ -7,7 +7,7 @@ import numpy as np
 import streamlit as st
 
 from core import counting, distributions, evaluate, pixel_models
-from ui import figures, loaders, page, state
+from ui import figures, loaders, page, pictures, state
 from ui.i18n import t
 
 FACTORIZATION = {
@@ -104,7 +104,8 @@ def fitted_to_digits():
     samples_col, maps_col = st.columns([1, 2], gap="large")
     with samples_col:
         samples = model.sample(16, state.seed())
-        page.show(figures.digit_grid(samples, columns=4, title=t("independence.fit.samples")), height=330)
+        st.markdown(f"**{t('independence.fit.samples')}**")
+        st.image(pictures.digit_picture(samples, columns=4), width="stretch")
         copies = int((loaders.pixel_model("full_joint").count(samples) > 0).sum())
         st.caption(t("independence.fit.copies", copies=copies, n=len(samples)))
     with maps_col:
@@ -121,7 +122,7 @@ def fitted_to_digits():
             st.caption(t("independence.fit.maps_caption", logp=float(model.log_prob(digit)[0])))
         else:
             seen = int(model.count(digit)[0])
-            page.show(figures.digit_grid(digit, columns=1, title=t("independence.fit.digit")), height=260)
+            st.image(pictures.digit_picture(digit, columns=1, cell=24), caption=t("independence.fit.digit"))
             st.info(t("independence.fit.memorizer", seen=seen, logp=float(model.log_prob(digit)[0]),
                       in_train=int((model.count(test) > 0).sum()), n_test=len(test)))
 
@@ -150,18 +151,18 @@ def conditional_independence():
         st.session_state.ci_version = 0
     table_col, result_col = st.columns([1, 2], gap="large")
     with table_col:
-        rows = [(x, y, z) for x in (0, 1) for y in (0, 1) for z in (0, 1)]
+        rows = [f"{x}, {y}, {z}" for x in (0, 1) for y in (0, 1) for z in (0, 1)]  # binary order
         edited = st.data_editor(
-            {"x": [r[0] for r in rows], "y": [r[1] for r in rows], "z": [r[2] for r in rows],
-             "weight": st.session_state.ci_weights},
-            key=f"ci_table_{st.session_state.ci_version}", disabled=["x", "y", "z"], hide_index=True, width="stretch",
+            {"xyz": rows, "weight": st.session_state.ci_weights},
+            key=f"ci_table_{st.session_state.ci_version}", disabled=["xyz"], hide_index=True, width="stretch",
             column_config={
-                **{v: st.column_config.NumberColumn(v, width="small") for v in ("x", "y", "z")},
-                "weight": st.column_config.NumberColumn(t("independence.ci.weight"), format="%.4g", width="medium"),
+                "xyz": st.column_config.TextColumn("x, y, z"),
+                "weight": st.column_config.NumberColumn(t("independence.ci.weight"), format="%.4g"),
             },
         )
         st.session_state.ci_shown = list(edited["weight"])
-        st.button(t("independence.ci.make_independent"), width="stretch", on_click=replace_ci_table, args=(True,))
+        st.button(t("independence.ci.make_independent"), width="stretch", on_click=replace_ci_table, args=(True,),
+                  help=t("independence.ci.make_independent_help"))
         st.button(t("independence.ci.random"), width="stretch", on_click=replace_ci_table, args=(False,))
     try:
         joint = distributions.joint_from_weights(st.session_state.ci_shown)

@@ -54,7 +54,7 @@ def new_page(browser):
     return context, context.new_page()
 
 
-def cold_start(browser, script: Path, ready, min_charts: int, log_path: Path) -> dict[str, float]:
+def cold_start(browser, script: Path, ready, min_figures: int, log_path: Path) -> dict[str, float]:
     """One cold start of `streamlit run script`: "seconds" from spawning it until the first
     page is rendered and `ready(page)` holds; "settle", how long wait_rendered then takes on
     the already-rendered page (its fixed waits, part of "seconds"); the server's "rss" (MB)."""
@@ -62,12 +62,12 @@ def cold_start(browser, script: Path, ready, min_charts: int, log_path: Path) ->
         context, page = new_page(browser)
         try:
             page.goto(f"http://127.0.0.1:{port}/")
-            wait_rendered(page, min_charts)
+            wait_rendered(page, min_figures)
             ready(page)
             seconds = time.monotonic() - started
             rss = rss_mb(process.pid)
             before = time.monotonic()
-            wait_rendered(page, min_charts)
+            wait_rendered(page, min_figures)
             return {"seconds": seconds, "settle": time.monotonic() - before, "rss": rss}
         finally:
             context.close()
@@ -83,8 +83,8 @@ def measure_cold_starts(browser, repeats: int, tmp: Path) -> dict[str, dict]:
     }
     results = {name: {"seconds": [], "net": [], "rss": []} for name in runs}
     for i in range(repeats):
-        for name, (script, ready, min_charts) in runs.items():
-            run = cold_start(browser, script, ready, min_charts, tmp / f"cold-{name}-{i}.log")
+        for name, (script, ready, min_figures) in runs.items():
+            run = cold_start(browser, script, ready, min_figures, tmp / f"cold-{name}-{i}.log")
             results[name]["seconds"].append(run["seconds"])
             results[name]["net"].append(run["seconds"] - run["settle"])
             results[name]["rss"].append(run["rss"])

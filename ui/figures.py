@@ -12,32 +12,6 @@ PALETTE = ["#1f4e9c", "#d1495b", "#2a9d8f", "#e9a03b", "#7b4f9d", "#5c6b73", "#8
 INK = "Greys"  # dark ink on light paper, like the digits
 
 
-def _axes_off(fig: go.Figure) -> go.Figure:
-    fig.update_xaxes(visible=False, constrain="domain")
-    fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x")
-    return fig
-
-
-def image_mosaic(images: np.ndarray, columns: int, pad: float = np.nan) -> np.ndarray:
-    """Tile (B, 64) images into one (rows*9-1, columns*9-1) array with a 1-pixel gap."""
-    images = np.asarray(images, dtype=np.float64).reshape(-1, SIDE, SIDE)
-    rows = -(-len(images) // columns)
-    cell = SIDE + 1
-    mosaic = np.full((rows * cell - 1, columns * cell - 1), pad)
-    for index, image in enumerate(images):
-        r, c = divmod(index, columns)
-        mosaic[r * cell : r * cell + SIDE, c * cell : c * cell + SIDE] = image
-    return mosaic
-
-
-def digit_grid(images: np.ndarray, columns: int = 8, vmax: float = 1.0, title: str = "") -> go.Figure:
-    """A grid of 8x8 digits (values 0..vmax), drawn as one heatmap."""
-    mosaic = image_mosaic(images, columns)
-    fig = go.Figure(go.Heatmap(z=mosaic, zmin=0, zmax=vmax, colorscale=INK, showscale=False, hoverinfo="skip"))
-    fig.update_layout(title=title, plot_bgcolor="white")
-    return _axes_off(fig)
-
-
 def map_panels(panels: list[dict]) -> go.Figure:
     """8x8 maps side by side; each panel is dict(z=(64,), title=str, zmax=float,
     colorscale=str, colorbar=bool). Values are shown on hover."""
@@ -60,21 +34,6 @@ def map_panels(panels: list[dict]) -> go.Figure:
                          row=1, col=column)
     fig.update_layout(plot_bgcolor="white")
     return fig
-
-
-def tree_over_marginals(marginals: np.ndarray, edges: list[tuple[int, int, float]], title: str = "") -> go.Figure:
-    """Per-pixel p(x_i = 1) as a heatmap, with weighted (parent, child, weight) edges of
-    a dependency tree on top, the line width growing with the weight."""
-    fig = go.Figure(go.Heatmap(z=marginals.reshape(SIDE, SIDE), zmin=0, zmax=1, colorscale="Blues",
-                               colorbar=dict(thickness=14), hovertemplate="p=%{z:.2f}<extra></extra>"))
-    strongest = max((w for *_, w in edges), default=1.0)
-    for parent, child, weight in edges:
-        (pr, pc), (cr, cc) = divmod(parent, SIDE), divmod(child, SIDE)
-        fig.add_trace(go.Scatter(x=[pc, cc], y=[pr, cr], mode="lines+markers", hoverinfo="skip",
-                                 line=dict(color=PALETTE[1], width=1 + 5 * weight / strongest),
-                                 marker=dict(size=5, color=PALETTE[1])))
-    fig.update_layout(title=title, showlegend=False, plot_bgcolor="white")
-    return _axes_off(fig)
 
 
 def lines(x, series: dict[str, np.ndarray], x_title: str, y_title: str, title: str = "",
@@ -111,13 +70,4 @@ def grouped_bars(categories, series: dict[str, np.ndarray], x_title: str, y_titl
     fig.update_layout(barmode="group", title=title, xaxis_title=x_title, yaxis_title=y_title,
                       legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
     fig.update_xaxes(type="category")
-    return fig
-
-
-def histograms(series: dict[str, np.ndarray], x_title: str, title: str = "") -> go.Figure:
-    """Overlaid histograms of several named samples."""
-    fig = go.Figure([go.Histogram(x=values, name=name, opacity=0.65, marker_color=PALETTE[i % len(PALETTE)], nbinsx=40)
-                     for i, (name, values) in enumerate(series.items())])
-    fig.update_layout(barmode="overlay", title=title, xaxis_title=x_title, yaxis_title="#",
-                      legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
     return fig

@@ -19,7 +19,7 @@ def test_every_page_runs_in_both_languages(stem, lang):
     at = open_page(stem, lang)
     assert_clean(at)
     assert at.title[0].value == strings(lang)[f"{stem}.title"]
-    assert len(at.get("plotly_chart")) >= 2
+    assert len(at.get("plotly_chart")) + len(at.get("image")) >= 3
 
 
 def test_sidebar_language_switch_translates_every_page():

@@ -92,24 +92,26 @@ def page(browser):
     context.close()
 
 
-RENDERED = """(minCharts) => {
+RENDERED = """(minFigures) => {
     const app = document.querySelector('[data-testid=stApp]');
     const charts = [...document.querySelectorAll('[data-testid=stPlotlyChart]')];
+    const images = [...document.querySelectorAll('[data-testid=stMain] [data-testid=stImage] img')];
     const ready = app && app.getAttribute('data-test-script-state') === 'notRunning'
         && document.querySelector('[data-testid=stMain] h1') !== null
-        && charts.length >= minCharts && charts.every(c => c.querySelector('.main-svg'));
+        && charts.length + images.length >= minFigures
+        && charts.every(c => c.querySelector('.main-svg')) && images.every(i => i.complete);
     return ready && document.querySelectorAll('[data-testid=stMain] [data-testid=stElementContainer]').length;
 }"""
 
 
-def wait_rendered(page, min_charts: int = 1, timeout: float = 60_000) -> None:
-    """Until the script has finished, the page has its title and at least `min_charts`
-    charts (Streamlit loads the chart component lazily), every chart is drawn, and the
-    number of elements stays the same for 400 ms (a run can start again just after one
-    ends)."""
+def wait_rendered(page, min_figures: int = 1, timeout: float = 60_000) -> None:
+    """Until the script has finished, the page has its title and at least `min_figures`
+    charts and images (Streamlit loads the chart component lazily), every one is drawn,
+    and the number of elements stays the same for 400 ms (a run can start again just
+    after one ends)."""
     previous = None
     for _ in range(50):
-        count = page.wait_for_function(RENDERED, arg=min_charts, timeout=timeout).json_value()
+        count = page.wait_for_function(RENDERED, arg=min_figures, timeout=timeout).json_value()
         if count == previous:
             return
         previous = count

@@ -29,7 +29,8 @@ def test_page_renders_in_both_languages(app_url, page, info, lang):
     wait_rendered(page)
     assert_no_exception(page)
     assert page.locator("h1").first.inner_text().strip() == strings(lang)[f"{info.stem}.title"]
-    assert page.locator('[data-testid="stPlotlyChart"]').count() >= 2
+    figures = page.locator('[data-testid="stPlotlyChart"], [data-testid="stMain"] [data-testid="stImage"]')
+    assert figures.count() >= 3
     full_screenshot(page, SCREENSHOTS / f"{info.stem}_{lang}.png")
 
 
@@ -38,8 +39,9 @@ def slider(page, key):
 
 
 def charts(page):
-    """What every chart draws (its SVG and heatmap images)."""
-    return page.locator('[data-testid="stPlotlyChart"]').evaluate_all("charts => charts.map(c => c.innerHTML)")
+    """What every figure draws: Plotly charts' SVG and heatmaps, and images."""
+    figures = page.locator('[data-testid="stPlotlyChart"], [data-testid="stMain"] [data-testid="stImage"] img')
+    return figures.evaluate_all("figures => figures.map(f => f.src || f.innerHTML)")
 
 
 @pytest.mark.parametrize("stem, key, arrow", [
