@@ -49,6 +49,7 @@ PAGES = (
     PageInfo("conditional", "lecture10", ":material/text_fields:"),
     PageInfo("translation", "lecture10", ":material/swap_horiz:"),
     PageInfo("progressive_gan", "lecture10", ":material/zoom_in:"),
+    PageInfo("glossary", "extras", ":material/translate:"),
 )
 SECTIONS = ("", "lecture9", "lecture10", "extras")
 

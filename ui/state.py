@@ -90,6 +90,14 @@ def choice(label: str, key: str, options: Sequence[str], default: str, format_fu
     return value
 
 
+def text(label: str, key: str, default: str = "", max_chars: int = 40, **kwargs) -> str:
+    """st.text_input bound to ?key= (a longer text in the URL is refused with a warning)."""
+    bind(key, default, valid=lambda v: len(v) <= max_chars)
+    value = st.text_input(label, key=key, max_chars=max_chars, **kwargs)
+    publish(key)
+    return value
+
+
 def toggle(label: str, key: str, default: bool = False, **kwargs) -> bool:
     """st.toggle bound to ?key=."""
     bind(key, default)

@@ -1,0 +1,26 @@
+"""Glossary: the lecture's terms in English and Korean, each with its formula and page."""
+
+import streamlit as st
+
+from ui import catalog, glossary, page, state
+from ui.i18n import current_language, t
+
+page.header("glossary")
+query = state.text(t("glossary.search"), "q", placeholder=t("glossary.search_hint"), max_chars=40)
+entries = glossary.search(query)
+if not entries:
+    st.info(t("glossary.nothing", query=query))
+for entry in entries:
+    target = catalog.page(entry["page"])
+    with st.container(border=True):
+        name, formula, link = st.columns([2, 3, 2], vertical_alignment="center")
+        first, second = ("ko", "en") if current_language() == "ko" else ("en", "ko")
+        name.markdown(f"**{entry[first]}**  \n{entry[second]}")
+        if entry["latex"]:
+            formula.latex(entry["latex"])
+        if target.built:
+            link.page_link(target.path, label=t(f"nav.{target.stem}"), icon=":material/arrow_forward:")
+        else:
+            link.caption(t("home.map.coming", page=t(f"nav.{target.stem}")))
+
+page.code_behind(glossary.search)
