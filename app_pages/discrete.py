@@ -16,7 +16,7 @@ page.header("discrete")
 def bernoulli():
     st.header(t("discrete.bernoulli.title"))
     st.latex(r"X \sim \mathrm{Ber}(p):\quad P(X=1)=p,\quad P(X=0)=1-p")
-    controls, plot = st.columns([1, 2], gap="large")
+    controls, plot = page.controls_and_plot()
     with controls:
         p = state.slider(t("discrete.bernoulli.p"), "p", 0.0, 1.0, 0.3, step=0.01)
         flips = state.slider(t("discrete.bernoulli.flips"), "flips", 1, 5000, 500)
@@ -43,7 +43,7 @@ def bernoulli():
 def categorical():
     st.header(t("discrete.categorical.title"))
     st.latex(r"Y \sim \mathrm{Cat}(p_1,\dots,p_m):\quad P(Y=i)=p_i,\quad \sum_{i=1}^{m} p_i = 1")
-    controls, plot = st.columns([1, 2], gap="large")
+    controls, plot = page.controls_and_plot()
     with controls:
         m = state.slider(t("discrete.categorical.m"), "m", 2, 20, 6)
         rolls = state.slider(t("discrete.categorical.rolls"), "rolls", 10, 10000, 600)
@@ -78,7 +78,7 @@ def categorical():
 def rgb_pixel():
     st.header(t("discrete.rgb.title"))
     st.latex(r"(r, g, b) \sim p(R, G, B):\quad (2^{b})^{3} - 1 \text{ " + t("common.parameters") + "}")
-    controls, plot = st.columns([1, 2], gap="large")
+    controls, plot = page.controls_and_plot()
     with controls:
         bits = state.slider(t("discrete.rgb.bits"), "bits", 1, 8, 8)
         levels = 2**bits
@@ -102,7 +102,7 @@ def binary_pixels():
     st.header(t("discrete.binary.title"))
     st.latex(r"p(x_1,\dots,x_n),\ x_i \in \{0,1\}:\quad 2^{n} \text{ " + t("discrete.binary.states")
              + r"},\quad 2^{n}-1 \text{ " + t("common.parameters") + "}")
-    controls, plot = st.columns([1, 2], gap="large")
+    controls, plot = page.controls_and_plot()
     with controls:
         pixels = state.slider(t("discrete.binary.n"), "n", 1, 784, 64)
         count = counting.full_joint_params(pixels)

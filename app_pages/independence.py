@@ -31,7 +31,7 @@ page.prose("independence.prose")
 @st.fragment
 def parameter_counts():
     st.header(t("independence.count.title"))
-    controls, plot = st.columns([1, 2], gap="large")
+    controls, plot = page.controls_and_plot()
     with controls:
         structure = state.choice(t("independence.structure"), "structure", counting.STRUCTURES, "markov",
                                  format_func=lambda s: t(f"structures.{s}"))
@@ -65,7 +65,7 @@ def parameter_counts():
 def fitted_to_digits():
     st.header(t("independence.fit.title"))
     page.prose("independence.fit.prose")
-    controls, plot = st.columns([1, 2], gap="large")
+    controls, plot = page.controls_and_plot()
     with controls:
         fitted = state.choice(t("independence.structure"), "model", pixel_models.STRUCTURES, "markov",
                               format_func=lambda s: t(f"structures.{s}"))
@@ -101,7 +101,7 @@ def fitted_to_digits():
         best = int(sweep["k"][np.argmin(sweep["test_nll"])])
         st.caption(t("independence.fit.u_curve", best=best, nll=sweep["test_nll"].min()))
 
-    samples_col, maps_col = st.columns([1, 2], gap="large")
+    samples_col, maps_col = page.controls_and_plot()
     with samples_col:
         samples = model.sample(16, state.seed())
         st.markdown(f"**{t('independence.fit.samples')}**")
@@ -149,7 +149,7 @@ def conditional_independence():
     if "ci_weights" not in st.session_state:
         st.session_state.ci_weights = [6.0, 1.0, 2.0, 3.0, 2.0, 4.0, 1.0, 5.0]  # rows (x, y, z) in binary order
         st.session_state.ci_version = 0
-    table_col, result_col = st.columns([1, 2], gap="large")
+    table_col, result_col = page.controls_and_plot()
     with table_col:
         rows = [f"{x}, {y}, {z}" for x in (0, 1) for y in (0, 1) for z in (0, 1)]  # binary order
         edited = st.data_editor(

@@ -19,6 +19,11 @@ def header(page: str) -> None:
     st.markdown(t(f"{page}.intro"))
 
 
+def controls_and_plot():
+    """The layout of every demo: a narrow column of widgets beside a wide one of figures."""
+    return st.columns([1, 2], gap="large")
+
+
 def prose(key: str) -> None:
     """A longer explanation: shown in full, or folded into an expander in classroom mode."""
     if classroom():
