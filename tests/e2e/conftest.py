@@ -59,19 +59,20 @@ def wait_healthy(port: int, timeout: float = 60.0) -> None:
 
 
 @pytest.fixture(scope="session")
-def app_url(tmp_path_factory):
+def server_log(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("streamlit") / "server.log"
+
+
+@pytest.fixture(scope="session")
+def app_url(server_log):
     port = free_port()
-    log_path = tmp_path_factory.mktemp("streamlit") / "server.log"
-    server = start_streamlit(ROOT / "app.py", port, log_path)
+    server = start_streamlit(ROOT / "app.py", port, server_log)
     try:
         wait_healthy(port)
         yield f"http://127.0.0.1:{port}"
     finally:
         server.terminate()
         server.wait(timeout=10)
-        text = log_path.read_text()
-        if "Traceback" in text:
-            print(text)
 
 
 @pytest.fixture(scope="session")

@@ -104,3 +104,12 @@ def test_classroom_mode_enlarges_figures_and_folds_prose(app_url, page):
     assert page.locator('[data-testid="stPlotlyChart"]').first.bounding_box()["height"] > 1.2 * height
     assert page.locator('[data-testid="stExpander"]').count() >= 4
     full_screenshot(page, SCREENSHOTS / "discrete_en_classroom.png")
+
+
+def test_server_log_has_no_error_after_every_page(app_url, page, server_log):
+    """Runs last: every page was served; neither a page nor the file watcher logged an error."""
+    for info in PAGES:
+        page.goto(url(app_url, info.stem, lang="ko"))
+        wait_rendered(page, FIGURES.get(info.stem, 3))
+    log = server_log.read_text()
+    assert "Traceback" not in log and "Error" not in log, log[-3000:]
