@@ -54,17 +54,18 @@ def library_versions() -> dict[str, str]:
     return found
 
 
-def paths(name: str, directory: Path = CHECKPOINT_DIR) -> tuple[Path, Path]:
-    """(weights, card) paths of checkpoint `name`."""
+def paths(name: str, directory: Path | None = None) -> tuple[Path, Path]:
+    """(weights, card) paths of checkpoint `name`, in `directory` or else CHECKPOINT_DIR."""
+    directory = CHECKPOINT_DIR if directory is None else Path(directory)
     return directory / f"{name}.safetensors", directory / f"{name}.json"
 
 
-def save_checkpoint(name: str, tensors: dict[str, np.ndarray], card: dict, directory: Path = CHECKPOINT_DIR) -> dict:
+def save_checkpoint(name: str, tensors: dict[str, np.ndarray], card: dict, directory: Path | None = None) -> dict:
     """Write the weights and the card (adding versions, shapes and the sha256); return the card."""
     from safetensors.numpy import save_file
 
     weights_path, card_path = paths(name, directory)
-    directory.mkdir(parents=True, exist_ok=True)
+    weights_path.parent.mkdir(parents=True, exist_ok=True)
     save_file({k: np.ascontiguousarray(v) for k, v in tensors.items()}, str(weights_path))
     card = {
         "name": name,
@@ -77,7 +78,7 @@ def save_checkpoint(name: str, tensors: dict[str, np.ndarray], card: dict, direc
     return card
 
 
-def load_card(name: str, directory: Path = CHECKPOINT_DIR) -> dict:
+def load_card(name: str, directory: Path | None = None) -> dict:
     """The JSON card of checkpoint `name` (CheckpointError if missing or not JSON)."""
     _, card_path = paths(name, directory)
     if not card_path.is_file():
@@ -92,7 +93,7 @@ def load_card(name: str, directory: Path = CHECKPOINT_DIR) -> dict:
 
 
 def load_checkpoint(
-    name: str, expected_shapes: dict[str, tuple[int, ...]] | None = None, directory: Path = CHECKPOINT_DIR
+    name: str, expected_shapes: dict[str, tuple[int, ...]] | None = None, directory: Path | None = None
 ) -> tuple[dict[str, np.ndarray], dict]:
     """(tensors, card) of checkpoint `name`, after checking the hash and the shapes."""
     from safetensors import SafetensorError

@@ -71,3 +71,51 @@ def grouped_bars(categories, series: dict[str, np.ndarray], x_title: str, y_titl
                       legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
     fig.update_xaxes(type="category")
     return fig
+
+
+def sampling_animation(sample: np.ndarray, p_one: np.ndarray, titles: tuple[str, str], play: str) -> go.Figure:
+    """Pixel-by-pixel drawing of one sample, as Plotly frames played in the browser.
+
+    Frame t shows the first t pixels drawn (the rest grey) and p(x_i = 1 | x_<i) for
+    each drawn pixel; `sample` and `p_one` are (64,) in raster order."""
+    from plotly.subplots import make_subplots
+
+    def frame_data(t: int):
+        drawn = np.arange(sample.size) < t
+        image = np.where(drawn, sample, 0.5).reshape(SIDE, SIDE)
+        probs = np.where(drawn, p_one, np.nan).reshape(SIDE, SIDE)
+        return [go.Heatmap(z=image, zmin=0, zmax=1, colorscale=INK, showscale=False, hoverinfo="skip"),
+                go.Heatmap(z=probs, zmin=0, zmax=1, colorscale="Viridis", colorbar=dict(thickness=12),
+                           hovertemplate="p = %{z:.2f}<extra></extra>")]
+
+    fig = make_subplots(rows=1, cols=2, subplot_titles=titles, horizontal_spacing=0.1)
+    for column, trace in enumerate(frame_data(0), start=1):
+        fig.add_trace(trace, row=1, col=column)
+        fig.update_xaxes(visible=False, constrain="domain", row=1, col=column)
+        fig.update_yaxes(visible=False, autorange="reversed", scaleanchor=f"x{column if column > 1 else ''}",
+                         row=1, col=column)
+    fig.frames = [go.Frame(data=frame_data(t), name=str(t), traces=[0, 1]) for t in range(sample.size + 1)]
+    fig.update_layout(
+        plot_bgcolor="white",
+        updatemenus=[dict(type="buttons", x=0, y=-0.08, xanchor="left", showactive=False, buttons=[dict(
+            label=f"▶ {play}", method="animate",
+            args=[None, dict(frame=dict(duration=90, redraw=True), fromcurrent=False, transition=dict(duration=0))],
+        )])],
+        sliders=[dict(x=0.18, y=-0.02, len=0.82, currentvalue=dict(prefix="i = "), steps=[
+            dict(label=str(t), method="animate", args=[[str(t)], dict(mode="immediate", frame=dict(duration=0))])
+            for t in range(sample.size + 1)
+        ])],
+    )
+    return fig
+
+
+def histogram_overlay(series: dict[str, np.ndarray], x_title: str,
+                      marker: tuple[float, str] | None = None) -> go.Figure:
+    """Overlaid histograms of named samples, with an optional marked value."""
+    fig = go.Figure([go.Histogram(x=values, name=name, opacity=0.6, nbinsx=40, marker_color=PALETTE[i % len(PALETTE)])
+                     for i, (name, values) in enumerate(series.items())])
+    if marker is not None:
+        fig.add_vline(x=marker[0], line_color="#111", line_width=3, annotation_text=marker[1])
+    fig.update_layout(barmode="overlay", xaxis_title=x_title, yaxis_title="#",
+                      legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
+    return fig

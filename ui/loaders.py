@@ -37,3 +37,41 @@ def markov_sweep(alpha: float) -> dict[str, np.ndarray]:
 def best_markov_order(alpha: float) -> int:
     """k in MARKOV_CHOICES chosen on the validation carve of the training part."""
     return evaluate.choose_markov_order(binary_digits("fit"), binary_digits("val"), MARKOV_CHOICES, alpha)
+
+
+TORCH_THREADS = 1  # per process: a classroom of sessions must not oversubscribe the cores
+
+
+@st.cache_resource(show_spinner=False)
+def trained(name: str):
+    """The trained model `name` of core/registry.py, shared read-only by all sessions.
+
+    Raises core.checkpoints.CheckpointError (missing, truncated or altered file); pages
+    show its message with `ui.page.model_or_error`."""
+    import torch
+
+    from core import registry  # imports torch: only the pages with neural models pay for it
+
+    torch.set_num_threads(TORCH_THREADS)
+    return registry.load(name)
+
+
+@st.cache_resource(show_spinner=False)
+def checkpoint_card(name: str) -> dict:
+    from core import checkpoints
+
+    return checkpoints.load_card(name)
+
+
+@st.cache_resource(show_spinner=False)
+def gray_digits(part: str) -> np.ndarray:
+    """Gray-level digits (0..16) of one part of the split, (N, 64) uint8, read-only."""
+    return data.digits(part).images
+
+
+@st.cache_resource(show_spinner=False)
+def independent_levels():
+    """Independent pixels over the 17 gray levels, fitted to the training digits."""
+    from core.pixel_models import IndependentLevels
+
+    return IndependentLevels(gray_digits("train"))

@@ -44,6 +44,19 @@ def show(fig, height: int = 360) -> None:
     st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
 
 
+def model_or_error(name: str):
+    """The trained model `name`, or None after a clear error box (missing, truncated or
+    altered checkpoint: the message names the file and the command that rebuilds it)."""
+    from core.checkpoints import CheckpointError
+    from ui.loaders import trained
+
+    try:
+        return trained(name)
+    except CheckpointError as error:
+        st.error(t("app.checkpoint_error", message=str(error)), icon="🚫")
+        return None
+
+
 def code_behind(*functions) -> None:
     """The expander that ends every page: the source of the `core` code it calls."""
     with st.expander(t("app.code_behind")):

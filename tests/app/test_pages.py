@@ -3,6 +3,7 @@
 import pytest
 
 from tests.app.conftest import metric, open_page
+from tests.conftest import ROOT
 from ui import catalog
 from ui.i18n import catalog as strings
 
@@ -144,3 +145,35 @@ def test_glossary_search_handles_any_text(query, found):
     at = open_page("glossary", q=query) if query else open_page("glossary")
     assert_clean(at)
     assert bool(at.info) != found
+
+
+@pytest.mark.parametrize("damage", ["missing", "truncated", "altered"])
+def test_a_damaged_checkpoint_gives_a_clear_message_and_the_page_stays_usable(tmp_path, monkeypatch, damage):
+    import shutil
+
+    import streamlit as st
+
+    from core import checkpoints
+
+    for path in (ROOT / "checkpoints").glob("*"):
+        shutil.copy(path, tmp_path)
+    weights = tmp_path / "nade.safetensors"
+    if damage == "missing":
+        weights.unlink()
+    elif damage == "truncated":
+        weights.write_bytes(weights.read_bytes()[:1000])
+    else:
+        raw = bytearray(weights.read_bytes())
+        raw[-5] ^= 0xFF
+        weights.write_bytes(bytes(raw))
+    monkeypatch.setattr(checkpoints, "CHECKPOINT_DIR", tmp_path)
+    st.cache_resource.clear()
+    try:
+        at = open_page("nade")
+        assert_clean(at)
+        assert any("nade.safetensors" in e.value and "python -m core.train nade" in e.value for e in at.error)
+        assert at.slider(key="hidden").value == 100  # the rest of the page is still there
+        at.slider(key="hidden").set_value(300).run()
+        assert_clean(at)
+    finally:
+        st.cache_resource.clear()

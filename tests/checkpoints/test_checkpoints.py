@@ -1,25 +1,35 @@
-"""Every committed checkpoint loads with a matching hash, and its card is complete.
-
-(The model issues add the re-measurement of each card's metrics through core.registry.)
-"""
+"""Every model of the registry has a committed checkpoint that loads with a matching
+hash, whose test NLL re-measured now equals its card, and meets its issue's bar."""
 
 import pytest
 
-from core import checkpoints
+from core import checkpoints, registry
+from core.train import measure_test_nll
 from tests.conftest import ROOT
 
-CARDS = sorted((ROOT / "checkpoints").glob("*.json"))
+NAMES = list(registry.REGISTRY)
 REQUIRED = ("name", "config", "seed", "epochs", "train_seconds", "split", "metrics", "versions", "sha256")
 
 
-@pytest.mark.parametrize("card_path", CARDS, ids=[p.stem for p in CARDS])
-def test_checkpoint_loads_and_its_card_is_complete(card_path):
-    tensors, card = checkpoints.load_checkpoint(card_path.stem)
-    assert tensors
-    missing = [key for key in REQUIRED if key not in card]
-    assert missing == []
+@pytest.mark.parametrize("name", NAMES)
+def test_checkpoint_loads_and_its_card_is_complete(name):
+    card = checkpoints.load_card(name)
+    assert [key for key in REQUIRED if key not in card] == []
+    model = registry.load(name)
+    assert model.num_params() == card["metrics"]["num_params"]
 
 
-def test_checkpoints_are_small():
+@pytest.mark.parametrize("name", NAMES)
+def test_test_nll_re_measured_equals_the_card_and_meets_the_bar(name):
+    entry, card = registry.entry(name), checkpoints.load_card(name)
+    measured = measure_test_nll(registry.load(name), entry.images("test"))
+    assert measured == pytest.approx(card["metrics"]["test_nll"], abs=1e-3)
+    if entry.bar is not None:
+        assert measured <= entry.bar
+
+
+def test_no_stray_checkpoints_and_all_small():
+    stems = {p.stem for p in (ROOT / "checkpoints").glob("*.safetensors")}
+    assert stems == set(NAMES)
     total = sum(p.stat().st_size for p in (ROOT / "checkpoints").glob("*"))
     assert total < 50 * 2**20

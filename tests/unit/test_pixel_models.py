@@ -147,3 +147,14 @@ def test_fit_structure_builds_each_structure_and_refuses_unknown(tiny_train):
 def test_non_binary_input_is_refused(tiny_train):
     with pytest.raises(ValueError):
         pm.IndependentPixels(tiny_train).log_prob(np.full((1, N_TINY), 3))
+
+
+def test_independent_levels_sum_to_one_and_count_parameters():
+    rng = np.random.default_rng(0)
+    train = rng.integers(0, 17, size=(100, 2))
+    model = pm.IndependentLevels(train, levels=17)
+    every = np.array(list(itertools.product(range(17), repeat=2)))
+    assert np.exp(np.logaddexp.reduce(model.log_prob(every))) == pytest.approx(1.0)
+    assert model.num_params() == 16 * 2
+    samples = model.sample(20000, seed=0)
+    assert np.abs(np.bincount(samples[:, 0], minlength=17) / 20000 - model.p[0]).max() < 0.02

@@ -1,0 +1,65 @@
+"""Every trained model of the app, named once: its builder, its config and how it trains.
+
+`core.train`, the app's cached loaders, the checkpoint tests and the benchmarks all go
+through here, so a new model is one entry. `load(name)` returns the trained model from
+checkpoints/<name> (hash and shapes checked, eval mode).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from core import checkpoints, data
+from core.models.nade import NADE, ContinuousNADE, ContinuousNADEConfig, NADEConfig
+from core.training import TrainConfig
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str
+    build: Callable  # config -> untrained model
+    config: object  # the frozen config dataclass the model is built from
+    train: TrainConfig
+    data: str = "binary"  # "binary" (0/1 pixels) or "levels" (gray levels 0..16)
+    bar: float | None = None  # the test NLL (nats per image) the checkpoint must reach
+
+    def images(self, part: str) -> np.ndarray:
+        """The model's view of one part of the shared split, (N, 64)."""
+        split = data.digits(part)
+        return split.binary if self.data == "binary" else split.images
+
+
+ENTRIES = (
+    Entry("nade", NADE, NADEConfig(hidden=100), TrainConfig(epochs=500, lr=3e-3, weight_decay=1e-3, patience=25),
+          bar=17.3),
+    Entry("nade_continuous", ContinuousNADE, ContinuousNADEConfig(hidden=100, components=5),
+          TrainConfig(lr=2e-3, weight_decay=1e-4, patience=25), data="levels"),
+)
+REGISTRY = {entry.name: entry for entry in ENTRIES}
+
+
+def entry(name: str) -> Entry:
+    if name not in REGISTRY:
+        raise KeyError(f"unknown model {name!r}; known: {', '.join(REGISTRY)}")
+    return REGISTRY[name]
+
+
+def build(name: str, **config_changes):
+    """An untrained model of entry `name` (config fields may be changed, e.g. for tests)."""
+    e = entry(name)
+    return e.build(dataclasses.replace(e.config, **config_changes))
+
+
+def load(name: str):
+    """The trained model from checkpoints/<name>: hash and shapes checked, in eval mode."""
+    import torch
+
+    model = build(name)
+    shapes = {key: tuple(value.shape) for key, value in model.state_dict().items()}
+    tensors, _ = checkpoints.load_checkpoint(name, expected_shapes=shapes)
+    model.load_state_dict({key: torch.from_numpy(value) for key, value in tensors.items()})
+    return model.eval()
