@@ -21,6 +21,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import sync_playwright
 
 from bench.browser import key_latencies, rss_mb, server, slider_labels
+from bench.models import model_table
 from tests.e2e.conftest import CHROMIUM_FLAGS, ROOT, chromium_path, wait_rendered
 from ui import catalog
 
@@ -33,6 +34,7 @@ SLIDERS = {
     "home": ["Noise: share of flipped pixels"],
     "discrete": ["p = P(X = 1)", "Number of pixels n"],
     "independence": ["Markov order k (n = 64)", "Number of pixels n"],
+    "nade": ["Hidden units H", "Temperature T"],
 }
 GOALS = "cold start of the app ≤ 1.5× a hello-world app's; slider → updated figure p95 ≤ 300 ms"
 
@@ -222,7 +224,8 @@ def main() -> None:
             cold = measure_cold_starts(browser, args.repeats, Path(tmp))
             print("warm server: pages, sliders, memory…", file=sys.stderr)
             warm = measure_warm(browser, args.presses, Path(tmp))
-            report = header(browser.version, args.repeats, args.presses) + tables(cold, warm)
+            print("models…", file=sys.stderr)
+            report = header(browser.version, args.repeats, args.presses) + tables(cold, warm) + "\n" + model_table()
         finally:
             browser.close()
             for log in sorted(Path(tmp).glob("*.log")):

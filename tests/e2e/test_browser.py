@@ -48,6 +48,7 @@ def charts(page):
 @pytest.mark.parametrize("stem, key, arrow", [
     ("discrete", "n", "ArrowLeft"), ("discrete", "bits", "ArrowLeft"), ("discrete", "p", "ArrowRight"),
     ("independence", "order", "ArrowRight"), ("independence", "n", "ArrowLeft"), ("home", "noise", "ArrowRight"),
+    ("nade", "hidden", "ArrowRight"), ("nade", "temperature", "ArrowLeft"), ("nade", "pixel", "ArrowRight"),
 ])
 def test_slider_move_redraws_a_figure(app_url, page, stem, key, arrow):
     page.goto(url(app_url, stem, lang="en"))
@@ -63,6 +64,19 @@ def test_slider_move_redraws_a_figure(app_url, page, stem, key, arrow):
     assert_no_exception(page)
     assert charts(page) != before_charts
     assert re.search(rf"{key}=", page.url)  # the new value is in the URL, to share
+
+
+def test_sampling_animation_plays_in_the_browser(app_url, page):
+    """The pixel-by-pixel drawing is precomputed frames: pressing play changes the figure
+    with no script run."""
+    page.goto(url(app_url, "nade", lang="en"))
+    wait_rendered(page)
+    animation = page.locator('[data-testid="stPlotlyChart"]').filter(has=page.locator(".updatemenu-container"))
+    before = animation.inner_html()
+    animation.get_by_text("▶").click()
+    page.wait_for_timeout(2000)
+    assert animation.inner_html() != before
+    assert page.locator('[data-testid="stApp"]').get_attribute("data-test-script-state") == "notRunning"
 
 
 def test_sidebar_language_switch_keeps_the_language_across_pages(app_url, page):
