@@ -40,8 +40,8 @@ def model_table(repeats: int = 5) -> str:
             lines.append(f"| {name} | – | – | – | {error} |")
             continue
         test = entry.images("test")
-        sample = median_ms(lambda: model.sample(64, 0), repeats)
-        score = median_ms(lambda: model.log_prob(test), repeats)
+        sample = median_ms(lambda m=model: m.sample(64, 0), repeats)
+        score = median_ms(lambda m=model, x=test: m.log_prob(x), repeats)
         goal = GOALS.get(name, DEFAULT_GOAL)
         flag = " ⚠" if sample > goal else ""
         lines.append(f"| {name} | {model.num_params():,} | {sample:.0f}{flag} | {goal:.0f} | {score:.0f} |")
