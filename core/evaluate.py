@@ -67,3 +67,11 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def count_model_rows(train: np.ndarray, test: np.ndarray, markov_k: int, alpha: float) -> list[dict]:
+    """Test NLL and parameters of the count-based structures of Lecture 9 (the baselines
+    of the autoregressive leaderboard)."""
+    models = {"independent": IndependentPixels(train, alpha), "markov": MarkovChain(train, markov_k, alpha),
+              "chow_liu": ChowLiuTree(train, alpha)}
+    return [{"model": name, "params": model.num_params(), "test_nll": model.nll(test)} for name, model in models.items()]

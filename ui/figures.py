@@ -13,8 +13,8 @@ INK = "Greys"  # dark ink on light paper, like the digits
 
 
 def map_panels(panels: list[dict]) -> go.Figure:
-    """8x8 maps side by side; each panel is dict(z=(64,), title=str, zmax=float,
-    colorscale=str, colorbar=bool). Values are shown on hover."""
+    """Maps side by side; each panel is dict(z=(64,) or 2-D, title=str, zmax=float,
+    colorscale=str, colorbar=bool, mark=(row, col) to outline one cell). Hover shows values."""
     from plotly.subplots import make_subplots
 
     fig = make_subplots(rows=1, cols=len(panels), subplot_titles=[p["title"] for p in panels], horizontal_spacing=0.08)
@@ -22,18 +22,28 @@ def map_panels(panels: list[dict]) -> go.Figure:
         domain_end = column / len(panels)
         fig.add_trace(
             go.Heatmap(
-                z=np.asarray(panel["z"], dtype=np.float64).reshape(SIDE, SIDE), zmin=0, zmax=panel.get("zmax", 1.0),
+                z=_grid(panel["z"]), zmin=panel.get("zmin", 0), zmax=panel.get("zmax", 1.0),
                 colorscale=panel.get("colorscale", "Viridis"), showscale=panel.get("colorbar", True),
                 colorbar=dict(thickness=10, len=0.9, x=domain_end - 0.01),
                 hovertemplate="row %{y}, col %{x}: %{z:.3f}<extra></extra>",
             ),
             row=1, col=column,
         )
+        if "mark" in panel:
+            r, c = panel["mark"]
+            fig.add_shape(type="rect", x0=c - 0.5, x1=c + 0.5, y0=r - 0.5, y1=r + 0.5, line=dict(color="#d1495b", width=3),
+                          row=1, col=column)
         fig.update_xaxes(visible=False, constrain="domain", row=1, col=column)
         fig.update_yaxes(visible=False, autorange="reversed", scaleanchor=f"x{column if column > 1 else ''}",
                          row=1, col=column)
     fig.update_layout(plot_bgcolor="white")
     return fig
+
+
+def _grid(values) -> np.ndarray:
+    """A map as a 2-D array: flat (64,) images become 8x8."""
+    values = np.asarray(values, dtype=np.float64)
+    return values.reshape(SIDE, SIDE) if values.ndim == 1 else values
 
 
 def lines(x, series: dict[str, np.ndarray], x_title: str, y_title: str, title: str = "",

@@ -75,3 +75,9 @@ def independent_levels():
     from core.pixel_models import IndependentLevels
 
     return IndependentLevels(gray_digits("train"))
+
+
+@st.cache_data(show_spinner=False)
+def count_model_rows(markov_k: int, alpha: float) -> list[dict]:
+    """Test NLL of the Lecture 9 structures, for the leaderboard."""
+    return evaluate.count_model_rows(binary_digits("train"), binary_digits("test"), markov_k, alpha)

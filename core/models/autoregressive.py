@@ -68,3 +68,13 @@ class BinaryAutoregressive(nn.Module, ExplicitModel):
 
     def num_params(self) -> int:
         return sum(p.numel() for p in self.parameters())
+
+
+def input_gradient(model: BinaryAutoregressive, images, pixel: int) -> np.ndarray:
+    """Which input pixels move the conditional of `pixel`: |d logit_pixel / d x_j| for
+    every j, averaged over the images, (n,). Measured from the trained network, so it shows
+    the context the architecture really uses (zero on and after `pixel` for a causal model)."""
+    x = as_float_tensor(images).requires_grad_(True)
+    with torch.enable_grad():
+        model.logits(x)[:, pixel].sum().backward()
+    return x.grad.abs().mean(dim=0).numpy()

@@ -177,3 +177,18 @@ def test_a_damaged_checkpoint_gives_a_clear_message_and_the_page_stays_usable(tm
         assert_clean(at)
     finally:
         st.cache_resource.clear()
+
+
+def test_nade_hidden_units_change_the_parameter_count_and_the_pixel_changes_the_density():
+    at = open_page("nade")
+    label = strings("en")["nade.count.params_64"]
+    assert metric(at, label) == f"{2 * 64 * 100 + 64 + 100:,}"
+    at.slider(key="hidden").set_value(7).run()
+    assert_clean(at)
+    assert metric(at, label) == f"{2 * 64 * 7 + 64 + 7:,}"
+    before = len(at.get("plotly_chart"))
+    at.slider(key="pixel").set_value(0).run()
+    at.slider(key="temperature").set_value(0.1).run()
+    at.slider(key="noise").set_value(0.5).run()
+    assert_clean(at)
+    assert len(at.get("plotly_chart")) == before
