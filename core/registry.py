@@ -37,7 +37,7 @@ ENTRIES = (
     Entry("nade", NADE, NADEConfig(hidden=100), TrainConfig(epochs=500, lr=3e-3, weight_decay=1e-3, patience=25),
           bar=17.3),
     Entry("nade_continuous", ContinuousNADE, ContinuousNADEConfig(hidden=100, components=5),
-          TrainConfig(lr=2e-3, weight_decay=1e-4, patience=25), data="levels"),
+          TrainConfig(epochs=600, lr=2e-3, weight_decay=1e-4, patience=40), data="levels"),
 )
 REGISTRY = {entry.name: entry for entry in ENTRIES}
 
