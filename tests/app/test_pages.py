@@ -192,3 +192,14 @@ def test_nade_hidden_units_change_the_parameter_count_and_the_pixel_changes_the_
     at.slider(key="noise").set_value(0.5).run()
     assert_clean(at)
     assert len(at.get("plotly_chart")) == before
+
+
+@pytest.mark.parametrize("stem", PAGES)
+def test_every_slider_at_both_ends(stem):
+    at = open_page(stem)
+    assert_clean(at)
+    for key in [s.key for s in at.slider]:
+        widget = at.slider(key=key)
+        for value in (widget.min, widget.max):
+            at.slider(key=key).set_value(value).run()
+            assert_clean(at)
