@@ -62,7 +62,7 @@ def categorical():
         probs = distributions.normalize_weights(list(table["weight"]))
     except distributions.InvalidWeights as reason:
         with plot:
-            st.error(t(f"discrete.categorical.invalid.{reason}"), icon="🚫")
+            st.error(t(f"discrete.categorical.invalid.{reason}"), icon=":material/block:")
     else:
         counts = distributions.categorical_counts(probs, rolls, state.seed())
         with plot:

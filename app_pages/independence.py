@@ -168,7 +168,7 @@ def conditional_independence():
         joint = distributions.joint_from_weights(st.session_state.ci_shown)
     except distributions.InvalidWeights as reason:
         with result_col:
-            st.error(t(f"discrete.categorical.invalid.{reason}"), icon="🚫")
+            st.error(t(f"discrete.categorical.invalid.{reason}"), icon=":material/block:")
     else:
         with result_col:
             given_yz, given_z = distributions.x_given_yz(joint), distributions.x_given_z(joint)

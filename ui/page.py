@@ -53,7 +53,7 @@ def model_or_error(name: str):
     try:
         return trained(name)
     except CheckpointError as error:
-        st.error(t("app.checkpoint_error", message=str(error)), icon="🚫")
+        st.error(t("app.checkpoint_error", message=str(error)), icon=":material/block:")
         return None
 
 

@@ -54,7 +54,7 @@ def bind(key: str, default, *, valid: Callable[[object], bool] = lambda _: True)
                 raise ValueError(raw)
             value = parsed
         except ValueError:
-            st.warning(t("app.bad_url_value", name=key, value=raw[:40], default=_format(default)), icon="⚠️")
+            st.warning(t("app.bad_url_value", name=key, value=raw[:40], default=_format(default)), icon=":material/warning:")
     st.session_state[key] = value
 
 
