@@ -35,6 +35,7 @@ SLIDERS = {
     "discrete": ["p = P(X = 1)", "Number of pixels n"],
     "independence": ["Markov order k (n = 64)", "Number of pixels n"],
     "nade": ["Hidden units H", "Temperature T"],
+    "pixelrnn": ["Row of the pixel"],
 }
 GOALS = "cold start of the app ≤ 1.5× a hello-world app's; slider → updated figure p95 ≤ 300 ms"
 

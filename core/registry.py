@@ -15,6 +15,8 @@ import numpy as np
 
 from core import checkpoints, data
 from core.models.nade import NADE, ContinuousNADE, ContinuousNADEConfig, NADEConfig
+from core.models.pixelcnn import PixelCNN, PixelCNNConfig
+from core.models.pixelrnn import DiagonalBiLSTM, DiagonalBiLSTMConfig, RowLSTM, RowLSTMConfig
 from core.training import TrainConfig
 
 
@@ -38,6 +40,12 @@ ENTRIES = (
           bar=17.3),
     Entry("nade_continuous", ContinuousNADE, ContinuousNADEConfig(hidden=100, components=5),
           TrainConfig(epochs=600, lr=2e-3, weight_decay=1e-4, patience=40), data="levels"),
+    Entry("pixelcnn", PixelCNN, PixelCNNConfig(channels=32, layers=4, dropout=0.4),
+          TrainConfig(lr=2e-3, weight_decay=0.1, patience=20, ema=0.995), bar=17.3),
+    Entry("row_lstm", RowLSTM, RowLSTMConfig(hidden=32, layers=2, kernel=7, first_rows=3, dropout=0.2),
+          TrainConfig(lr=3e-3, weight_decay=0.05, patience=15), bar=17.0),
+    Entry("diagonal_bilstm", DiagonalBiLSTM, DiagonalBiLSTMConfig(hidden=32, layers=2, dropout=0.2),
+          TrainConfig(lr=3e-3, weight_decay=0.05, patience=15, ema=0.995), bar=16.7),
 )
 REGISTRY = {entry.name: entry for entry in ENTRIES}
 
