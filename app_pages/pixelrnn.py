@@ -92,14 +92,15 @@ def leaderboard():
     number = st.column_config.NumberColumn
     st.dataframe(
         {"name": [r["name"] for r in rows], "test": [r["test_nll"] for r in rows],
-         "val": [r.get("val_nll", np.nan) for r in rows], "params": [r["params"] for r in rows],
-         "seconds": [r.get("seconds", np.nan) for r in rows]},
+         "val": [f"{r['val_nll']:.2f}" if "val_nll" in r else "—" for r in rows],
+         "params": [r["params"] for r in rows],
+         "seconds": [f"{r['seconds']:.0f}" if "seconds" in r else "—" for r in rows]},  # "—": fitted by counting
         hide_index=True, width="stretch",
         column_config={"name": st.column_config.TextColumn(t("pixelrnn.board.model")),
                        "test": number(t("pixelrnn.board.test"), format="%.2f"),
-                       "val": number(t("pixelrnn.board.val"), format="%.2f"),
+                       "val": st.column_config.TextColumn(t("pixelrnn.board.val")),
                        "params": number(t("common.num_params"), format="localized"),
-                       "seconds": number(t("pixelrnn.board.seconds"), format="%.0f")},
+                       "seconds": st.column_config.TextColumn(t("pixelrnn.board.seconds"))},
     )
     fig = figures.lines({r["name"]: [r["params"]] for r in rows}, {r["name"]: [r["test_nll"]] for r in rows},
                         t("common.num_params"), t("independence.fit.nll_axis"), log_x=True,
