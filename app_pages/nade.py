@@ -30,7 +30,7 @@ def parameter_counts():
         ns = np.arange(1, 785)
         series = {
             t("nade.count.nade", hidden=hidden): [float(nade_module.nade_params(int(n), hidden)) for n in ns],
-            t("structures.chain_rule"): [10.0 ** min(counting.log10(counting.chain_rule_params(int(n))), 300) for n in ns],
+            t("structures.chain_rule"): [float(counting.chain_rule_params(int(n))) for n in ns],
             t("nade.count.markov"): [float(counting.markov_params(int(n), min(8, int(n) - 1))) for n in ns],
             t("structures.independent"): ns.astype(float),
         }

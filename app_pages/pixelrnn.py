@@ -12,6 +12,7 @@ from ui import figures, loaders, page, pictures, state
 from ui.i18n import t
 
 NETWORKS = ("pixelcnn", "row_lstm", "diagonal_bilstm")
+CONTEXT_DIGITS = 8  # the gradient is averaged over this many test digits
 CONTEXT_COLORS = [[0, figures.PALETTE[1]], [0.1, figures.PALETTE[1]], [0.1, "#dbe6f5"], [1, figures.PALETTE[0]]]
 ALPHA = 0.1
 
@@ -47,7 +48,7 @@ def receptive_fields(models: dict):
         st.caption(t("pixelrnn.context.past", past=pixel))
     panels, notes = [], []
     for name, model in models.items():
-        gradient = autoregressive.input_gradient(model, test[:32], pixel)  # (64,)
+        gradient = autoregressive.input_gradient(model, test[:CONTEXT_DIGITS], pixel)  # (64,)
         used = gradient > 1e-6 * max(gradient.max(), 1e-12)
         # red: an earlier pixel the network cannot see; blue: seen, darker = stronger; white: the future
         strength = 0.2 + 0.8 * np.sqrt(gradient / max(gradient.max(), 1e-12))

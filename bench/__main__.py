@@ -22,7 +22,7 @@ from playwright.sync_api import sync_playwright
 
 from bench.browser import key_latencies, rss_mb, server, slider_labels
 from bench.models import model_table
-from tests.e2e.conftest import CHROMIUM_FLAGS, ROOT, chromium_path, wait_rendered
+from tests.e2e.conftest import CHROMIUM_FLAGS, ROOT, chromium_path, min_figures, wait_rendered
 from ui import catalog
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
@@ -57,7 +57,7 @@ def new_page(browser):
     return context, context.new_page()
 
 
-def cold_start(browser, script: Path, ready, min_figures: int, log_path: Path) -> dict[str, float]:
+def cold_start(browser, script: Path, ready, figures: int, log_path: Path) -> dict[str, float]:
     """One cold start of `streamlit run script`: "seconds" from spawning it until the first
     page is rendered and `ready(page)` holds; "settle", how long wait_rendered then takes on
     the already-rendered page (its fixed waits, part of "seconds"); the server's "rss" (MB)."""
@@ -65,12 +65,12 @@ def cold_start(browser, script: Path, ready, min_figures: int, log_path: Path) -
         context, page = new_page(browser)
         try:
             page.goto(f"http://127.0.0.1:{port}/")
-            wait_rendered(page, min_figures)
+            wait_rendered(page, figures)
             ready(page)
             seconds = time.monotonic() - started
             rss = rss_mb(process.pid)
             before = time.monotonic()
-            wait_rendered(page, min_figures)
+            wait_rendered(page, figures)
             return {"seconds": seconds, "settle": time.monotonic() - before, "rss": rss}
         finally:
             context.close()
@@ -86,8 +86,8 @@ def measure_cold_starts(browser, repeats: int, tmp: Path) -> dict[str, dict]:
     }
     results = {name: {"seconds": [], "net": [], "rss": []} for name in runs}
     for i in range(repeats):
-        for name, (script, ready, min_figures) in runs.items():
-            run = cold_start(browser, script, ready, min_figures, tmp / f"cold-{name}-{i}.log")
+        for name, (script, ready, figures) in runs.items():
+            run = cold_start(browser, script, ready, figures, tmp / f"cold-{name}-{i}.log")
             results[name]["seconds"].append(run["seconds"])
             results[name]["net"].append(run["seconds"] - run["settle"])
             results[name]["rss"].append(run["rss"])
@@ -99,7 +99,7 @@ def measure_page(page, base: str, pid: int, info: catalog.PageInfo, presses: int
     """Open one page on the warm server, note the server's RSS, time its sliders (in place)."""
     url = "/" + url_path(info)
     page.goto(base + url)
-    wait_rendered(page)
+    wait_rendered(page, min_figures(info.stem))
     results["memory"].append((f"app.py warm, `{url}` rendered", rss_mb(pid)))
     if page.locator('[data-testid="stException"]').count():
         results["notes"].append(f"`{url}` shows an exception (see the server log): its timings may be off.")

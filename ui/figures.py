@@ -90,21 +90,22 @@ def sampling_animation(sample: np.ndarray, p_one: np.ndarray, titles: tuple[str,
     each drawn pixel; `sample` and `p_one` are (64,) in raster order."""
     from plotly.subplots import make_subplots
 
-    def frame_data(t: int):
+    def frame_z(t: int) -> list[np.ndarray]:
         drawn = np.arange(sample.size) < t
-        image = np.where(drawn, sample, 0.5).reshape(SIDE, SIDE)
-        probs = np.where(drawn, p_one, np.nan).reshape(SIDE, SIDE)
-        return [go.Heatmap(z=image, zmin=0, zmax=1, colorscale=INK, showscale=False, hoverinfo="skip"),
-                go.Heatmap(z=probs, zmin=0, zmax=1, colorscale="Viridis", colorbar=dict(thickness=12),
-                           hovertemplate="p = %{z:.2f}<extra></extra>")]
+        return [np.where(drawn, sample, 0.5).reshape(SIDE, SIDE), np.where(drawn, p_one, np.nan).reshape(SIDE, SIDE)]
 
     fig = make_subplots(rows=1, cols=2, subplot_titles=titles, horizontal_spacing=0.1)
-    for column, trace in enumerate(frame_data(0), start=1):
-        fig.add_trace(trace, row=1, col=column)
+    image, probs = frame_z(0)
+    fig.add_trace(go.Heatmap(z=image, zmin=0, zmax=1, colorscale=INK, showscale=False, hoverinfo="skip"), row=1, col=1)
+    fig.add_trace(go.Heatmap(z=probs, zmin=0, zmax=1, colorscale="Viridis", colorbar=dict(thickness=12),
+                             hovertemplate="p = %{z:.2f}<extra></extra>"), row=1, col=2)
+    for column in (1, 2):
         fig.update_xaxes(visible=False, constrain="domain", row=1, col=column)
         fig.update_yaxes(visible=False, autorange="reversed", scaleanchor=f"x{column if column > 1 else ''}",
                          row=1, col=column)
-    fig.frames = [go.Frame(data=frame_data(t), name=str(t), traces=[0, 1]) for t in range(sample.size + 1)]
+    # a frame carries only the new z of each trace; plotly keeps the rest of the trace
+    fig.frames = [dict(name=str(t), traces=[0, 1], data=[dict(type="heatmap", z=z) for z in frame_z(t)])
+                  for t in range(sample.size + 1)]
     fig.update_layout(
         plot_bgcolor="white",
         updatemenus=[dict(type="buttons", x=0, y=-0.08, xanchor="left", showactive=False, buttons=[dict(

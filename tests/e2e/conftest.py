@@ -93,6 +93,14 @@ def page(browser):
     context.close()
 
 
+PAGES_WITHOUT_FIGURES = {"glossary"}  # every other page shows at least 3 charts or images
+
+
+def min_figures(stem: str) -> int:
+    """How many charts and images page `stem` shows at least, once rendered."""
+    return 0 if stem in PAGES_WITHOUT_FIGURES else 3
+
+
 RENDERED = """(minFigures) => {
     const app = document.querySelector('[data-testid=stApp]');
     const charts = [...document.querySelectorAll('[data-testid=stPlotlyChart]')];

@@ -5,12 +5,11 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import SCREENSHOTS, full_screenshot, wait_rendered
+from tests.e2e.conftest import SCREENSHOTS, full_screenshot, min_figures, wait_rendered
 from ui import catalog
 from ui.i18n import catalog as strings
 
 PAGES = catalog.built_pages()
-FIGURES = {"glossary": 0}  # charts and images a page shows at least; 3 unless listed
 
 
 def url(app_url, stem, **query):
@@ -27,11 +26,11 @@ def assert_no_exception(page):
 @pytest.mark.parametrize("info", PAGES, ids=[p.stem for p in PAGES])
 def test_page_renders_in_both_languages(app_url, page, info, lang):
     page.goto(url(app_url, info.stem, lang=lang))
-    wait_rendered(page, FIGURES.get(info.stem, 3))
+    wait_rendered(page, min_figures(info.stem))
     assert_no_exception(page)
     assert page.locator("h1").first.inner_text().strip() == strings(lang)[f"{info.stem}.title"]
     figures = page.locator('[data-testid="stPlotlyChart"], [data-testid="stMain"] [data-testid="stImage"]')
-    assert figures.count() >= FIGURES.get(info.stem, 3)
+    assert figures.count() >= min_figures(info.stem)
     full_screenshot(page, SCREENSHOTS / f"{info.stem}_{lang}.png")
 
 
@@ -125,7 +124,7 @@ def test_server_log_has_no_error_after_every_page(app_url, page, server_log):
     """Runs last: every page was served; neither a page nor the file watcher logged an error."""
     for info in PAGES:
         page.goto(url(app_url, info.stem, lang="ko"))
-        wait_rendered(page, FIGURES.get(info.stem, 3))
+        wait_rendered(page, min_figures(info.stem))
     log = server_log.read_text()
     assert "Traceback" not in log and "Error" not in log, log[-3000:]
 
