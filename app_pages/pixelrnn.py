@@ -39,7 +39,6 @@ def masks():
 def receptive_fields(models: dict):
     st.header(t("pixelrnn.context.title"))
     page.prose("pixelrnn.context.prose")
-    test = loaders.binary_digits("test")
     controls, plot = page.controls_and_plot()
     with controls:
         row = state.slider(t("pixelrnn.context.row"), "row", 0, SIDE - 1, 4)
@@ -47,8 +46,8 @@ def receptive_fields(models: dict):
         pixel = row * SIDE + col
         st.caption(t("pixelrnn.context.past", past=pixel))
     panels, notes = [], []
-    for name, model in models.items():
-        gradient = autoregressive.input_gradient(model, test[:CONTEXT_DIGITS], pixel)  # (64,)
+    for name in models:
+        gradient = loaders.input_gradient(name, pixel, CONTEXT_DIGITS)  # (64,)
         used = gradient > 1e-6 * max(gradient.max(), 1e-12)
         # red: an earlier pixel the network cannot see; blue: seen, darker = stronger; white: the future
         strength = 0.2 + 0.8 * np.sqrt(gradient / max(gradient.max(), 1e-12))

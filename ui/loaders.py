@@ -81,3 +81,11 @@ def independent_levels():
 def count_model_rows(markov_k: int, alpha: float) -> list[dict]:
     """Test NLL of the Lecture 9 structures, for the leaderboard."""
     return evaluate.count_model_rows(binary_digits("train"), binary_digits("test"), markov_k, alpha)
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def input_gradient(name: str, pixel: int, digits: int) -> np.ndarray:
+    """|d logit_pixel / d x| of trained model `name`, averaged over the first test digits."""
+    from core.models.autoregressive import input_gradient as measure
+
+    return measure(trained(name), binary_digits("test")[:digits], pixel)
