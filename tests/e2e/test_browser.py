@@ -127,18 +127,3 @@ def test_server_log_has_no_error_after_every_page(app_url, page, server_log):
         wait_rendered(page, min_figures(info.stem))
     log = server_log.read_text()
     assert "Traceback" not in log and "Error" not in log, log[-3000:]
-
-
-def test_a_negative_die_weight_gets_a_clear_message(app_url, page):
-    page.goto(url(app_url, "discrete", lang="en"))
-    wait_rendered(page)
-    grid = page.locator(".st-key-weights_6 [data-testid='stDataFrameResizable']")
-    grid.scroll_into_view_if_needed()
-    box = grid.bounding_box()
-    page.mouse.dblclick(box["x"] + box["width"] * 0.75, box["y"] + 35 + 17)  # the weight of face 1
-    page.wait_for_timeout(500)  # the cell editor opens
-    page.keyboard.type("-1")
-    page.keyboard.press("Enter")
-    message = page.get_by_text(strings("en")["discrete.categorical.invalid.negative"])
-    message.wait_for(timeout=15_000)
-    assert_no_exception(page)
