@@ -95,7 +95,7 @@ def sampling_animation(sample: np.ndarray, p_one: np.ndarray, titles: tuple[str,
         return [np.where(drawn, sample, 0.5).reshape(SIDE, SIDE), np.where(drawn, p_one, np.nan).reshape(SIDE, SIDE)]
 
     fig = make_subplots(rows=1, cols=2, subplot_titles=titles, horizontal_spacing=0.1)
-    image, probs = frame_z(0)
+    image, probs = frame_z(sample.size)  # show the finished sample; play draws it from the start
     fig.add_trace(go.Heatmap(z=image, zmin=0, zmax=1, colorscale=INK, showscale=False, hoverinfo="skip"), row=1, col=1)
     fig.add_trace(go.Heatmap(z=probs, zmin=0, zmax=1, colorscale="Viridis", colorbar=dict(thickness=12),
                              hovertemplate="p = %{z:.2f}<extra></extra>"), row=1, col=2)
@@ -112,7 +112,7 @@ def sampling_animation(sample: np.ndarray, p_one: np.ndarray, titles: tuple[str,
             label=f"▶ {play}", method="animate",
             args=[None, dict(frame=dict(duration=90, redraw=True), fromcurrent=False, transition=dict(duration=0))],
         )])],
-        sliders=[dict(x=0.18, y=-0.02, len=0.82, currentvalue=dict(prefix="i = "), steps=[
+        sliders=[dict(x=0.18, y=-0.02, len=0.82, active=sample.size, currentvalue=dict(prefix="i = "), steps=[
             dict(label=str(t), method="animate", args=[[str(t)], dict(mode="immediate", frame=dict(duration=0))])
             for t in range(sample.size + 1)
         ])],
