@@ -73,29 +73,30 @@ def fitted_to_digits():
         alpha = state.choice(t("independence.fit.alpha"), "alpha", ("0.01", "0.1", "1"), "0.1",
                              widget=st.select_slider, help=t("independence.fit.alpha_help"))
         model = loaders.pixel_model(fitted, order, float(alpha))
-        train, test = loaders.binary_digits("train"), loaders.binary_digits("test")
+        nll = {part: loaders.pixel_model_nll(fitted, order, float(alpha), part) for part in ("train", "test")}
         params = model.num_params()
         st.metric(t("common.num_params"), f"{params:,}" if params < 10**9 else counting.scientific(params))
         left, right = st.columns(2)
-        left.metric(t("independence.fit.train_nll"), f"{model.nll(train):.2f}")
-        right.metric(t("independence.fit.test_nll"), f"{model.nll(test):.2f}")
+        left.metric(t("independence.fit.train_nll"), f"{nll['train']:.2f}")
+        right.metric(t("independence.fit.test_nll"), f"{nll['test']:.2f}")
         if fitted == "markov":
             st.caption(t("independence.fit.contexts", seen=model.contexts_seen(), total=counting.scientific(params)))
     with plot:
         sweep = loaders.markov_sweep(float(alpha))
-        others = {s: loaders.pixel_model(s, 0, float(alpha)) for s in ("tree", "full_joint")}
         hover = [f"k = {k}" for k in sweep["k"]]
         x = {t("independence.fit.train_curve"): sweep["params"], t("independence.fit.test_curve"): sweep["params"]}
         fig = figures.lines(
             x, {t("independence.fit.train_curve"): sweep["train_nll"], t("independence.fit.test_curve"): sweep["test_nll"]},
             t("independence.fit.params_axis"), t("independence.fit.nll_axis"), log_x=True,
-            marker=(float(params), model.nll(test), t("common.current")),
+            marker=(float(params), nll["test"], t("common.current")),
             modes={name: "lines+markers" for name in x}, hover={name: hover for name in x},
         )
-        for (s, other), symbol in zip(others.items(), ("square", "x")):
-            for part, images, color in (("train", train, figures.PALETTE[0]), ("test", test, figures.PALETTE[1])):
+        for s, symbol in zip(("tree", "full_joint"), ("square", "x")):
+            other_params = float(loaders.pixel_model(s, 0, float(alpha)).num_params())
+            for part, color in (("train", figures.PALETTE[0]), ("test", figures.PALETTE[1])):
                 name = f"{t(f'structures.{s}')}, {t(f'independence.fit.{part}')}"
-                fig.add_scatter(x=[float(other.num_params())], y=[other.nll(images)], mode="markers", name=name,
+                other_nll = loaders.pixel_model_nll(s, 0, float(alpha), part)
+                fig.add_scatter(x=[other_params], y=[other_nll], mode="markers", name=name,
                                 marker=dict(size=12, symbol=symbol, color=color), hovertemplate=name + "<extra></extra>")
         page.show(fig, height=400)
         best = int(sweep["k"][np.argmin(sweep["test_nll"])])
@@ -109,6 +110,7 @@ def fitted_to_digits():
         copies = int((loaders.pixel_model("full_joint").count(samples) > 0).sum())
         st.caption(t("independence.fit.copies", copies=copies, n=len(samples)))
     with maps_col:
+        test = loaders.binary_digits("test")
         index = state.slider(t("independence.fit.test_digit"), "digit", 0, len(test) - 1, 0)
         digit = test[index : index + 1]
         if isinstance(model, pixel_models.PixelBayesNet):

@@ -84,9 +84,6 @@ class Split:
     def binary(self) -> np.ndarray:
         return binarize(self.images)
 
-    def __len__(self) -> int:
-        return len(self.labels)
-
 
 @cache
 def split_indices() -> dict[str, np.ndarray]:

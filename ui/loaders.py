@@ -27,6 +27,12 @@ def pixel_model(structure: str, k: int = 1, alpha: float = 0.1):
     return fit_structure(structure, binary_digits("train"), k, alpha)
 
 
+@st.cache_data(show_spinner=False, max_entries=512)
+def pixel_model_nll(structure: str, k: int, alpha: float, part: str) -> float:
+    """NLL (nats per image) of a fitted structure on one part of the split, computed once."""
+    return pixel_model(structure, k, alpha).nll(binary_digits(part))
+
+
 @st.cache_data(show_spinner=False, max_entries=16)
 def markov_sweep(alpha: float) -> dict[str, np.ndarray]:
     """Train and test NLL of the Markov chains of every order 0..63."""
