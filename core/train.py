@@ -1,6 +1,7 @@
 """`python -m core.train NAME [NAME ...]` or `--all`: train models of core/registry.py on
-the fit part of the split, stop early on the validation carve, measure the test NLL once,
-and write checkpoints/<name>.safetensors with its JSON card. Deterministic on CPU."""
+the fit part of the split (each entry's own `fit`; choices on the validation carve only),
+measure the test metrics once (the entry's `measure`), and write
+checkpoints/<name>.safetensors with its JSON card. Deterministic on CPU."""
 
 from __future__ import annotations
 
@@ -12,30 +13,23 @@ from pathlib import Path
 import torch
 
 from core import checkpoints, registry
-from core.training import train
 
 SPLIT = ("train_test_split(test_size=0.2, stratify=y, random_state=0); validation carve of train "
          "(test_size=0.1, stratify, random_state=1): fit 1293 / val 144 / test 360")
 
 
-def measure_test_nll(model, images) -> float:
-    """-1/N sum log p(x) in nats per image on the test part (seeded where it samples)."""
-    return float(-model.log_prob(images).mean())
-
-
 def train_and_save(name: str, seed: int | None = None, directory: Path | None = None) -> dict:
     """Train entry `name` (optionally with another seed) and write its checkpoint; return the card."""
     entry = registry.entry(name)
-    config = entry.train if seed is None else dataclasses.replace(entry.train, seed=seed)
+    if seed is not None:
+        entry = dataclasses.replace(entry, train=dataclasses.replace(entry.train, seed=seed))
+    config = entry.train
     torch.manual_seed(config.seed)
     torch.set_num_threads(1)  # deterministic, and one core left for the rest of the machine
     model = registry.build(name)
-    result = train(model, entry.images("fit"), entry.images("val"), config)
-    metrics = {
-        "val_nll": result.best_val_nll,
-        "test_nll": measure_test_nll(result.model, entry.images("test")),
-        "num_params": result.model.num_params(),
-    }
+    result = entry.fit(entry, model)
+    result.model.eval()
+    metrics = {f"val_{result.monitor}": result.best_val, **entry.measure(entry, result.model)}
     tensors = {key: value.detach().numpy() for key, value in result.model.state_dict().items()}
     card = {
         "model": type(result.model).__name__,
@@ -64,8 +58,10 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("name a model, or pass --all")
     for name in names:
         card = train_and_save(name, args.seed, args.out)
-        print(f"{name}: test NLL {card['metrics']['test_nll']:.3f}, val NLL {card['metrics']['val_nll']:.3f}, "
-              f"{card['train_seconds']} s, {card['metrics']['num_params']:,} parameters", file=sys.stderr)
+        metrics = ", ".join(f"{key} {value:.4g}" for key, value in card["metrics"].items())
+        unmet = registry.entry(name).unmet_bars(card["metrics"])
+        print(f"{name}: {metrics}; {card['train_seconds']} s" + (f"; MISSES {unmet}" if unmet else ""),
+              file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -3,8 +3,8 @@
 A model's `loss(x)` returns a dict with "loss" (what is minimized) and named terms
 ("nll", "recon", "kl", ...); the loop logs every key. It keeps an exponential moving
 average of the weights (Polyak averaging), evaluates the averaged weights on the
-validation carve after each epoch, keeps the best, and stops when the validation NLL
-has not improved for `patience` epochs. The test part is never touched here.
+validation carve after each epoch, keeps the best, and stops when the monitored term
+(the NLL unless the config says otherwise) has not improved for `patience` epochs. The test part is never touched here.
 """
 
 from __future__ import annotations
@@ -28,13 +28,15 @@ class TrainConfig:
     patience: int = 20
     ema: float = 0.99  # weight-average decay per step; 0 keeps the raw weights
     seed: int = 0
+    monitor: str = "nll"  # the loss term whose validation mean chooses the epoch
 
 
 @dataclass
 class TrainResult:
     model: torch.nn.Module  # the best averaged weights, in eval mode
     best_epoch: int
-    best_val_nll: float
+    best_val: float  # the monitored term on the validation carve at the best epoch
+    monitor: str  # its name ("nll", ...): the card stores it as val_<monitor>
     seconds: float
     history: list[dict[str, float]] = field(default_factory=list)
 
@@ -53,7 +55,7 @@ def mean_terms(model, x: torch.Tensor, batch_size: int = 512) -> dict[str, float
 
 def train(model, fit: np.ndarray, val: np.ndarray, config: TrainConfig,
           progress: Callable[[int, dict], None] | None = None) -> TrainResult:
-    """Minimize model.loss on `fit`; choose the epoch by NLL on `val` (early stopping)."""
+    """Minimize model.loss on `fit`; choose the epoch by the monitored term on `val` (early stopping)."""
     torch.manual_seed(config.seed)
     generator = torch.Generator().manual_seed(config.seed)
     fit_x, val_x = torch.as_tensor(fit, dtype=torch.float32), torch.as_tensor(val, dtype=torch.float32)
@@ -79,15 +81,15 @@ def train(model, fit: np.ndarray, val: np.ndarray, config: TrainConfig,
         row = {"epoch": epoch, **{f"train_{k}": v / len(fit_x) for k, v in sums.items()},
                **{f"val_{k}": v for k, v in val_terms.items()}}
         history.append(row)
-        if val_terms["nll"] < best:
-            best, best_epoch = val_terms["nll"], epoch
+        if val_terms[config.monitor] < best:
+            best, best_epoch = val_terms[config.monitor], epoch
             best_state = copy.deepcopy(average.state_dict())
         (progress or print_progress)(epoch, row)
         if epoch - best_epoch >= config.patience:
             break
     average.load_state_dict(best_state)
     average.eval()
-    return TrainResult(average, best_epoch, best, time.perf_counter() - started, history)
+    return TrainResult(average, best_epoch, best, config.monitor, time.perf_counter() - started, history)
 
 
 def print_progress(epoch: int, row: dict) -> None:
