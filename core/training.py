@@ -1,7 +1,10 @@
-"""One training loop for every likelihood model.
+"""One training loop for every model.
 
 A model's `loss(x)` returns a dict with "loss" (what is minimized) and named terms
-("nll", "recon", "kl", ...); the loop logs every key. It keeps an exponential moving
+("nll", "recon", "kl", ...); the loop logs every key. A model trained by a game (a GAN,
+the AAE) brings its own step instead: `configure_optimizers(config)` returns its named
+optimizers and `train_step(x, optimizers)` runs its phases ("update D", then "update G")
+and returns the terms; its `loss(x)` then gives the validation terms. It keeps an exponential moving
 average of the weights (Polyak averaging), evaluates the averaged weights on the
 validation carve after each epoch, keeps the best, and stops when the monitored term
 (the NLL unless the config says otherwise) has not improved for `patience` epochs. The test part is never touched here.
@@ -28,6 +31,7 @@ class TrainConfig:
     patience: int = 20
     ema: float = 0.99  # weight-average decay per step; 0 keeps the raw weights
     seed: int = 0
+    betas: tuple[float, float] = (0.9, 0.999)  # Adam's; GANs use (0.5, 0.999) as DCGAN does
     monitor: str = "nll"  # the loss term whose validation mean chooses the epoch
 
 
@@ -53,13 +57,29 @@ def mean_terms(model, x: torch.Tensor, batch_size: int = 512) -> dict[str, float
     return {key: value / len(x) for key, value in totals.items()}
 
 
+def gradient_step(model, x: torch.Tensor, optimizers: dict) -> dict[str, torch.Tensor]:
+    """The step of a likelihood model: one gradient step on model.loss(x)["loss"]."""
+    terms = model.loss(x)
+    optimizers["model"].zero_grad()
+    terms["loss"].backward()
+    optimizers["model"].step()
+    return terms
+
+
+def adamw(parameters, config: TrainConfig) -> torch.optim.AdamW:
+    return torch.optim.AdamW(parameters, lr=config.lr, betas=config.betas, weight_decay=config.weight_decay)
+
+
 def train(model, fit: np.ndarray, val: np.ndarray, config: TrainConfig,
           progress: Callable[[int, dict], None] | None = None) -> TrainResult:
     """Minimize model.loss on `fit`; choose the epoch by the monitored term on `val` (early stopping)."""
     torch.manual_seed(config.seed)
     generator = torch.Generator().manual_seed(config.seed)
     fit_x, val_x = torch.as_tensor(fit, dtype=torch.float32), torch.as_tensor(val, dtype=torch.float32)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    if hasattr(model, "train_step"):  # a game: the model runs its own phases
+        optimizers, step = model.configure_optimizers(config), model.train_step
+    else:
+        optimizers, step = {"model": adamw(model.parameters(), config)}, lambda x, opt: gradient_step(model, x, opt)
     average = copy.deepcopy(model)
     best, best_epoch, history = float("inf"), 0, []
     best_state = copy.deepcopy(average.state_dict())
@@ -68,15 +88,14 @@ def train(model, fit: np.ndarray, val: np.ndarray, config: TrainConfig,
         model.train()
         sums: dict[str, float] = {}
         for index in torch.randperm(len(fit_x), generator=generator).split(config.batch_size):
-            terms = model.loss(fit_x[index])
-            optimizer.zero_grad()
-            terms["loss"].backward()
-            optimizer.step()
+            terms = step(fit_x[index], optimizers)
             with torch.no_grad():  # Polyak averaging of the weights
                 for kept, new in zip(average.parameters(), model.parameters()):
                     kept.lerp_(new, 1 - config.ema)
+                for kept, new in zip(average.buffers(), model.buffers()):  # e.g. batch-norm statistics
+                    kept.copy_(new)
             for key, value in terms.items():
-                sums[key] = sums.get(key, 0.0) + float(value.detach()) * len(index)
+                sums[key] = sums.get(key, 0.0) + float(value) * len(index)
         val_terms = mean_terms(average, val_x)
         row = {"epoch": epoch, **{f"train_{k}": v / len(fit_x) for k, v in sums.items()},
                **{f"val_{k}": v for k, v in val_terms.items()}}

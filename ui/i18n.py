@@ -1,6 +1,8 @@
-"""Every visible string, in English and Korean, from the locale files in ui/locales/.
+"""Every visible string, in English and Korean, from the locale files in ui/locales/<lang>/.
 
-``t("home.title")`` looks the dotted key up in the current language's TOML file;
+Each language is a folder of TOML files (base.toml: the app, Home and Lecture 9; one file
+per later page), merged into one catalog; a key defined twice is an error.
+``t("home.title")`` looks the dotted key up in the current language's catalog;
 ``t("discrete.binary.exact", n=64)`` fills {n}. A missing key shows as the key itself (a test checks none is).
 """
 
@@ -19,9 +21,15 @@ LOCALE_DIR = Path(__file__).parent / "locales"
 
 @cache
 def catalog(lang: str) -> dict[str, str]:
-    """All strings of one language, flattened to dotted keys."""
-    with open(LOCALE_DIR / f"{lang}.toml", "rb") as f:
-        return dict(_flatten(tomllib.load(f)))
+    """All strings of one language, flattened to dotted keys, from every file of its folder."""
+    strings: dict[str, str] = {}
+    for path in sorted((LOCALE_DIR / lang).glob("*.toml")):
+        with open(path, "rb") as f:
+            for key, value in _flatten(tomllib.load(f)):
+                if key in strings:
+                    raise ValueError(f"{path}: the key {key!r} is already defined in another file")
+                strings[key] = value
+    return strings
 
 
 def _flatten(tree: dict, prefix: str = ""):

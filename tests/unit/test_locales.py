@@ -44,7 +44,11 @@ def test_korean_uses_the_lecture_terms():
         assert term in korean, term
 
 
-def test_locale_files_parse():
-    for lang in LANGUAGES:
-        with open(ROOT / "ui" / "locales" / f"{lang}.toml", "rb") as f:
-            assert tomllib.load(f)
+def test_locale_files_parse_and_both_languages_have_the_same_files():
+    folders = [ROOT / "ui" / "locales" / lang for lang in LANGUAGES]
+    names = [sorted(p.name for p in folder.glob("*.toml")) for folder in folders]
+    assert names[0] and all(n == names[0] for n in names)
+    for folder in folders:
+        for path in folder.glob("*.toml"):
+            with open(path, "rb") as f:
+                assert tomllib.load(f), path
