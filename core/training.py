@@ -95,7 +95,7 @@ def train(model, fit: np.ndarray, val: np.ndarray, config: TrainConfig,
                 for kept, new in zip(average.buffers(), model.buffers()):  # e.g. batch-norm statistics
                     kept.copy_(new)
             for key, value in terms.items():
-                sums[key] = sums.get(key, 0.0) + float(value) * len(index)
+                sums[key] = sums.get(key, 0.0) + float(torch.as_tensor(value).detach()) * len(index)
         val_terms = mean_terms(average, val_x)
         row = {"epoch": epoch, **{f"train_{k}": v / len(fit_x) for k, v in sums.items()},
                **{f"val_{k}": v for k, v in val_terms.items()}}
