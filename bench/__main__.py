@@ -36,6 +36,7 @@ SLIDERS = {
     "independence": ["Markov order k (n = 64)", "Number of pixels n"],
     "nade": ["Hidden units H", "Temperature T"],
     "pixelrnn": ["Row of the pixel"],
+    "variational": ["Mean μ of q(z)", "Monte Carlo samples S"],
 }
 GOALS = "cold start of the app ≤ 1.5× a hello-world app's; slider → updated figure p95 ≤ 300 ms"
 

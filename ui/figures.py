@@ -130,3 +130,46 @@ def histogram_overlay(series: dict[str, np.ndarray], x_title: str,
     fig.update_layout(barmode="overlay", xaxis_title=x_title, yaxis_title="#",
                       legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
     return fig
+
+
+def gap_bars(log_evidence: float, elbo: float, kl: float, labels: dict[str, str]) -> go.Figure:
+    """A waterfall: the ELBO, then KL(q‖p(z|x)) added on top of it, which lands exactly on
+    ln p(x) (labels: evidence, elbo, kl, value)."""
+    names = [labels["elbo"], labels["kl"], labels["evidence"]]
+    fig = go.Figure(go.Bar(
+        x=names, y=[elbo, kl, log_evidence], base=[0.0, elbo, 0.0], marker_color=[PALETTE[2], PALETTE[1], PALETTE[0]],
+        text=[f"{elbo:.3f}", f"+{kl:.3f}", f"{log_evidence:.3f}"], textposition="outside", hoverinfo="skip",
+    ))
+    for level, (left, right) in ((elbo, (0, 1)), (log_evidence, (1, 2))):  # connectors between the bars
+        fig.add_shape(type="line", x0=left - 0.4, x1=right + 0.4, y0=level, y1=level, line=dict(color="#444", dash="dot"))
+    low = min(elbo, log_evidence, 0.0)
+    fig.update_layout(yaxis_title=labels["value"], showlegend=False, yaxis_range=[1.2 * low - 0.4, 0.5])
+    return fig
+
+
+def ellipse(mean, std, scale: float = 1.0, points: int = 60) -> tuple[np.ndarray, np.ndarray]:
+    """The outline of an axis-aligned Gaussian at `scale` standard deviations."""
+    angle = np.linspace(0, 2 * np.pi, points)
+    return mean[0] + scale * std[0] * np.cos(angle), mean[1] + scale * std[1] * np.sin(angle)
+
+
+def density_with_gaussian(axis: np.ndarray, density: np.ndarray, mean, std, path: np.ndarray | None,
+                          labels: dict[str, str]) -> go.Figure:
+    """A 2-D density as filled contours, a diagonal Gaussian q as its 1σ and 2σ ellipses and
+    the path its mean took while fitting (labels: target, q, path, start)."""
+    fig = go.Figure(go.Contour(x=axis, y=axis, z=density, colorscale=[[0, "white"], [1, PALETTE[0]]],
+                               contours_coloring="heatmap", showscale=False, ncontours=14,
+                               line_width=0.5, name=labels["target"], hoverinfo="skip"))
+    for scale, dash in ((1.0, "solid"), (2.0, "dot")):
+        x, y = ellipse(mean, std, scale)
+        fig.add_trace(go.Scatter(x=x, y=y, mode="lines", line=dict(color=PALETTE[1], width=3, dash=dash),
+                                 name=f"{labels['q']} ({scale:.0f}σ)"))
+    if path is not None and len(path):
+        fig.add_trace(go.Scatter(x=path[:, 0], y=path[:, 1], mode="lines", line=dict(color=PALETTE[3], width=2),
+                                 name=labels["path"]))
+        fig.add_trace(go.Scatter(x=path[:1, 0], y=path[:1, 1], mode="markers", name=labels["start"],
+                                 marker=dict(size=11, color=PALETTE[3], symbol="x")))
+    fig.update_xaxes(title="z₁", range=[axis[0], axis[-1]])
+    fig.update_yaxes(title="z₂", range=[axis[0], axis[-1]], scaleanchor="x")
+    fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0), plot_bgcolor="white")
+    return fig

@@ -48,7 +48,7 @@ def charts(page):
     ("discrete", "n", "ArrowLeft"), ("discrete", "bits", "ArrowLeft"), ("discrete", "p", "ArrowRight"),
     ("independence", "order", "ArrowRight"), ("independence", "n", "ArrowLeft"), ("home", "noise", "ArrowRight"),
     ("nade", "hidden", "ArrowRight"), ("nade", "temperature", "ArrowLeft"), ("nade", "pixel", "ArrowRight"),
-    ("pixelrnn", "row", "ArrowRight"),
+    ("pixelrnn", "row", "ArrowRight"), ("variational", "q_mean", "ArrowRight"), ("variational", "kl_std", "ArrowLeft"),
 ])
 def test_slider_move_redraws_a_figure(app_url, page, stem, key, arrow):
     page.goto(url(app_url, stem, lang="en"))
