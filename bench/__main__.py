@@ -21,7 +21,8 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import sync_playwright
 
 from bench.browser import key_latencies, rss_mb, server, slider_labels
-from bench.models import model_table
+from bench.gan_lab import lab_table
+from bench.models import live_table, model_table
 from tests.e2e.conftest import CHROMIUM_FLAGS, ROOT, chromium_path, min_figures, wait_rendered
 from ui import catalog
 
@@ -227,7 +228,8 @@ def main() -> None:
             print("warm server: pages, sliders, memory…", file=sys.stderr)
             warm = measure_warm(browser, args.presses, Path(tmp))
             print("models…", file=sys.stderr)
-            report = header(browser.version, args.repeats, args.presses) + tables(cold, warm) + "\n" + model_table()
+            report = "\n".join([header(browser.version, args.repeats, args.presses) + tables(cold, warm),
+                                 model_table(), live_table(), lab_table()])
         finally:
             browser.close()
             for log in sorted(Path(tmp).glob("*.log")):

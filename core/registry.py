@@ -18,10 +18,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core import checkpoints, data
+from core import checkpoints, data, quality
+from core.models.aae import AAE, AAEConfig, decoded_sample_metrics, measure_aae, prior_distances
+from core.models.classifier import ClassifierConfig, DigitClassifier
+from core.models.gan import DCGAN, MLPGAN, DCGANConfig, InfoGAN, InfoGANConfig, MLPGANConfig
 from core.models.nade import NADE, ContinuousNADE, ContinuousNADEConfig, NADEConfig
 from core.models.pixelcnn import PixelCNN, PixelCNNConfig
 from core.models.pixelrnn import DiagonalBiLSTM, DiagonalBiLSTMConfig, RowLSTM, RowLSTMConfig
+from core.models.vae import BETAS, VAE, VAEConfig, beta_name, measure_vae
 from core.training import TrainConfig, TrainResult, train
 
 
@@ -33,6 +37,24 @@ def fit_likelihood(entry: Entry, model) -> TrainResult:
 def measure_likelihood(entry: Entry, model) -> dict[str, float]:
     """Test NLL, -1/N sum_n log p(x_n) in nats per image, and the parameter count."""
     return {"test_nll": float(-model.log_prob(entry.images("test")).mean()), "num_params": model.num_params()}
+
+
+def measure_latent_vae(entry: Entry, model) -> dict[str, float]:
+    """Rate R, distortion D, -ELBO = R + D, the IWAE bound (K = 500) and active units on the
+    test part (nats per image). With a 2-D latent also the energy distance of the aggregated
+    posterior (one z ~ q(z|x) per test digit) to each AAE prior, and the nearest-neighbour
+    distance and share of distinct images of decoded prior samples."""
+    test = entry.images("test")
+    metrics = measure_vae(model, test)
+    if model.config.latent == 2:
+        metrics |= prior_distances(model.posterior_sample(test, seed=2), seed=0)  # seeds apart: z and prior independent
+        metrics |= decoded_sample_metrics(model, entry.images("train"), len(test))
+    return metrics
+
+
+def measure_adversarial_autoencoder(entry: Entry, model) -> dict[str, float]:
+    """Reconstruction, the codes' distance to the prior, and decoded samples' nearest neighbours (test part)."""
+    return measure_aae(model, entry.images("test"), entry.images("train"))
 
 
 @dataclass(frozen=True)
@@ -69,6 +91,51 @@ ENTRIES = (
           TrainConfig(lr=3e-3, weight_decay=0.05, patience=15), bars=(("test_nll", "<=", 17.0),)),
     Entry("diagonal_bilstm", DiagonalBiLSTM, DiagonalBiLSTMConfig(hidden=32, layers=2, dropout=0.2),
           TrainConfig(lr=3e-3, weight_decay=0.05, patience=15, ema=0.995), bars=(("test_nll", "<=", 16.7),)),
+    Entry("classifier", DigitClassifier, ClassifierConfig(), TrainConfig(lr=2e-3, weight_decay=1e-2, patience=30),
+          data="levels", bars=(("test_accuracy", ">=", 0.95),), fit=quality.fit_classifier,
+          measure=quality.measure_classifier),
+    Entry("gan_mlp", MLPGAN, MLPGANConfig(noise=32, hidden=256), TrainConfig(
+          epochs=1400, patience=1400, lr=5e-4, betas=(0.5, 0.999), ema=0.995, monitor="fd"),
+          data="levels", fit=quality.fit_gan, measure=quality.measure_gan),
+    Entry("dcgan", DCGAN, DCGANConfig(noise=32, ngf=32, ndf=32), TrainConfig(
+          epochs=500, patience=500, lr=5e-4, betas=(0.5, 0.999), ema=0.995, monitor="fd"),
+          data="levels", fit=quality.fit_gan, measure=quality.measure_gan,
+          bars=(("fd_ratio", "<=", 2.0), ("precision", ">=", 0.7), ("recall", ">=", 0.8), ("copy_rate", "<=", 0.05))),
+    Entry("infogan", InfoGAN, InfoGANConfig(noise=16, info_weight=2.0), TrainConfig(  # seed: the highest val_code_mi of 0..4
+          epochs=300, patience=300, lr=5e-4, betas=(0.5, 0.999), ema=0.995, monitor="fd", seed=1),
+          data="levels", fit=quality.fit_gan, measure=quality.measure_infogan),
+)
+
+# Lecture 10: the VAE over the KL weight beta (2-D latent, for pictures), one larger-latent VAE for
+# quality, and the AAE with four priors. Each beta model stops early on its own objective D + beta R.
+BETA_VAE_TRAIN = TrainConfig(epochs=1000, lr=1e-3, batch_size=32, patience=30, ema=0.995, monitor="objective")
+AAE_TRAIN = TrainConfig(epochs=400, lr=3e-4, patience=100, ema=0.995, betas=(0.5, 0.999), monitor="recon")
+# AAE bars: energy distance of the encoded test digits to the prior (floor at n = 360 about 0.005-0.016;
+# a VAE's aggregated posterior scores about 0.01 / 0.75 / 0.05 / 0.23 against these four priors).
+AAE_BARS = {"gaussian": 0.03, "mixture": 0.3, "uniform": 0.03, "swiss_roll": 0.08}
+
+
+def beta_vae_bars(beta: float) -> tuple[tuple[str, str, float], ...]:
+    """Both latent units in use up to beta = 2; at beta = 8 the posterior has collapsed onto
+    the prior and D is the independent-pixel NLL (about 25.2 nats)."""
+    if beta <= 2:
+        return (("active_units", ">=", 2),)
+    if beta >= 8:
+        return (("rate", "<=", 0.1), ("active_units", "<=", 0), ("distortion", ">=", 24.5))
+    return ()
+
+
+ENTRIES += tuple(
+    Entry(beta_name(beta), VAE, VAEConfig(latent=2, hidden=128, beta=float(beta)), BETA_VAE_TRAIN,
+          bars=beta_vae_bars(beta), measure=measure_latent_vae)
+    for beta in BETAS
+) + (
+    Entry("vae", VAE, VAEConfig(latent=16, hidden=256), dataclasses.replace(BETA_VAE_TRAIN, ema=0.999, patience=40),
+          bars=(("iwae_nll", "<=", 17.0), ("neg_elbo", "<=", 18.0)), measure=measure_latent_vae),
+) + tuple(
+    Entry(f"aae_{prior}", AAE, AAEConfig(hidden=128, prior=prior), AAE_TRAIN, bars=(("energy", "<=", bar),),
+          measure=measure_adversarial_autoencoder)
+    for prior, bar in AAE_BARS.items()
 )
 REGISTRY = {entry.name: entry for entry in ENTRIES}
 

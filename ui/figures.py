@@ -173,3 +173,122 @@ def density_with_gaussian(axis: np.ndarray, density: np.ndarray, mean, std, path
     fig.update_yaxes(title="z₂", range=[axis[0], axis[-1]], scaleanchor="x")
     fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0), plot_bgcolor="white")
     return fig
+
+
+DIGIT_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
+                "#17becf"]  # one colour per digit class 0..9
+
+
+def latent_scatter(points: np.ndarray, classes: np.ndarray, labels: dict[str, str],
+                   background: np.ndarray | None = None, heat: tuple[np.ndarray, np.ndarray] | None = None,
+                   limit: float | None = None) -> go.Figure:
+    """A 2-D latent space: encoded digits coloured by class, optionally over grey samples
+    of a prior (`background`) and a heatmap (axis, values on axis × axis) such as a
+    discriminator's output (labels: digit, background, heat, z1, z2)."""
+    fig = go.Figure()
+    if heat is not None:
+        axis, values = heat
+        fig.add_trace(go.Heatmap(x=axis, y=axis, z=values, zmin=0, zmax=1, colorscale="RdBu", opacity=0.55,
+                                 colorbar=dict(title=labels["heat"], thickness=10, len=0.8),
+                                 hovertemplate="D(z) = %{z:.2f}<extra></extra>"))
+    if background is not None:
+        fig.add_trace(go.Scattergl(x=background[:, 0], y=background[:, 1], mode="markers", name=labels["background"],
+                                   marker=dict(size=4, color="rgba(60,60,60,0.35)")))
+    for digit in range(10):
+        chosen = classes == digit
+        fig.add_trace(go.Scattergl(x=points[chosen, 0], y=points[chosen, 1], mode="markers",
+                                   name=labels["digit"].format(digit=digit),
+                                   marker=dict(size=7, color=DIGIT_COLORS[digit], line=dict(color="white", width=0.5))))
+    fig.update_xaxes(title=labels["z1"], range=[-limit, limit] if limit else None, zeroline=False)
+    fig.update_yaxes(title=labels["z2"], range=[-limit, limit] if limit else None, scaleanchor="x", zeroline=False)
+    fig.update_layout(plot_bgcolor="white", legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
+    return fig
+
+
+def landscape(x: np.ndarray, y: np.ndarray, values: np.ndarray, current: tuple[float, float],
+              labels: dict[str, str]) -> go.Figure:
+    """A surface over two sliders as a heatmap (values[i, j] at y[i], x[j]), with the current
+    setting and the lowest point marked (labels: x, y, value, current, best)."""
+    best = np.unravel_index(np.argmin(values), values.shape)
+    hover = f"{labels['x']} %{{x:.2f}}, {labels['y']} %{{y:.2f}}: %{{z:.4f}}<extra></extra>"
+    fig = go.Figure(go.Heatmap(x=x, y=y, z=values, colorscale="Viridis", hovertemplate=hover,
+                               colorbar=dict(title=labels["value"], thickness=10)))
+    fig.add_trace(go.Scatter(x=[x[best[1]]], y=[y[best[0]]], mode="markers", name=labels["best"],
+                             marker=dict(size=14, color="white", symbol="star", line=dict(color="#111", width=1))))
+    fig.add_trace(go.Scatter(x=[current[0]], y=[current[1]], mode="markers", name=labels["current"],
+                             marker=dict(size=13, color="#111", symbol="diamond", line=dict(color="white", width=2))))
+    fig.update_layout(xaxis_title=labels["x"], yaxis_title=labels["y"],
+                      legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
+    return fig
+
+
+def confusion(matrix: np.ndarray, x_title: str, y_title: str, x_labels=None, y_labels=None) -> go.Figure:
+    """A count matrix as an annotated heatmap: rows y_labels, columns x_labels."""
+    matrix = np.asarray(matrix)
+    x_labels = [str(v) for v in (x_labels if x_labels is not None else range(matrix.shape[1]))]
+    y_labels = [str(v) for v in (y_labels if y_labels is not None else range(matrix.shape[0]))]
+    fig = go.Figure(go.Heatmap(z=matrix, x=x_labels, y=y_labels, colorscale="Blues", showscale=False,
+                               text=matrix, texttemplate="%{text}", hovertemplate="%{y} → %{x}: %{z}<extra></extra>"))
+    fig.update_xaxes(title=x_title, type="category", side="top")
+    fig.update_yaxes(title=y_title, type="category", autorange="reversed")
+    return fig
+
+
+def gan_lab_view(frame, views: set[str], labels: dict[str, str], arrow_scale: float = 0.15) -> go.Figure:
+    """The 2-D GAN lab at one moment (a core.gan_lab.LabFrame): the discriminator's heatmap,
+    the generator's manifold, real and generated points and the generator's gradient arrows,
+    each drawn when its name is in `views` (labels: heatmap, manifold, real, fake, arrows)."""
+    fig = go.Figure()
+    if "heatmap" in views:
+        fig.add_trace(go.Heatmap(x=frame.heatmap_x, y=frame.heatmap_y, z=frame.heatmap, colorscale="RdBu", zmid=0.5,
+                                 opacity=0.6, colorbar=dict(title=labels["heatmap"], thickness=10, len=0.7),
+                                 hovertemplate="D = %{z:.2f}<extra></extra>"))
+    if "manifold" in views:
+        lines = np.concatenate([np.vstack([line, [np.nan, np.nan]]) for line in frame.manifold])
+        fig.add_trace(go.Scatter(x=lines[:, 0], y=lines[:, 1], mode="lines", name=labels["manifold"],
+                                 line=dict(color="rgba(123,79,157,0.45)", width=1), hoverinfo="skip"))
+    if "real" in views:
+        fig.add_trace(go.Scattergl(x=frame.real[:, 0], y=frame.real[:, 1], mode="markers", name=labels["real"],
+                                   marker=dict(size=4, color=PALETTE[2])))
+    if "fake" in views:
+        fig.add_trace(go.Scattergl(x=frame.fake[:, 0], y=frame.fake[:, 1], mode="markers", name=labels["fake"],
+                                   marker=dict(size=4, color=PALETTE[4])))
+    if "arrows" in views:
+        norms = np.linalg.norm(frame.arrows, axis=1, keepdims=True)
+        unit = frame.arrows / np.maximum(norms.max(), 1e-12)  # the longest arrow gets length arrow_scale·box
+        ends = frame.fake + unit * arrow_scale * (frame.box[1] - frame.box[0])
+        segments = np.stack([frame.fake, ends, np.full_like(ends, np.nan)], axis=1).reshape(-1, 2)
+        fig.add_trace(go.Scatter(x=segments[:, 0], y=segments[:, 1], mode="lines", name=labels["arrows"],
+                                 line=dict(color="#333", width=1), hoverinfo="skip"))
+    fig.update_xaxes(range=frame.box[:2], zeroline=False)
+    fig.update_yaxes(range=frame.box[2:], scaleanchor="x", zeroline=False)
+    fig.update_layout(plot_bgcolor="white", legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
+                      uirevision="lab")  # keep the user's zoom from frame to frame
+    return fig
+
+
+def gan_lab_curves(losses: dict[str, np.ndarray], history: list[dict], labels: dict[str, str],
+                   points: int = 400) -> go.Figure:
+    """Loss curves (thinned to about `points` per curve) and the recorded measures (KL, JS,
+    modes covered) against the iteration, in two panels (labels: d_loss, g_loss, kl, js,
+    modes, iteration, loss, measure)."""
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.12,
+                        specs=[[{}, {"secondary_y": True}]])
+    every = max(1, len(losses["iteration"]) // points)
+    for index, key in enumerate(("d_loss", "g_loss")):
+        fig.add_trace(go.Scatter(x=losses["iteration"][::every], y=losses[key][::every], name=labels[key],
+                                 line=dict(color=PALETTE[index], width=1.5)), row=1, col=1)
+    iterations = [entry["iteration"] for entry in history]
+    for index, key in enumerate(("kl", "js")):
+        fig.add_trace(go.Scatter(x=iterations, y=[entry[key] for entry in history], name=labels[key],
+                                 line=dict(color=PALETTE[index + 2], width=2)), row=1, col=2)
+    if history and "modes" in history[0]:
+        fig.add_trace(go.Scatter(x=iterations, y=[entry["modes"] for entry in history], name=labels["modes"],
+                                 line=dict(color=PALETTE[4], width=2, dash="dot")), row=1, col=2, secondary_y=True)
+    fig.update_xaxes(title=labels["iteration"])
+    fig.update_yaxes(title=labels["loss"], row=1, col=1)
+    fig.update_yaxes(title=labels["measure"], row=1, col=2, secondary_y=False)
+    fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0), uirevision="lab")
+    return fig

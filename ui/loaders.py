@@ -21,6 +21,14 @@ def binary_digits(part: str) -> np.ndarray:
     return images
 
 
+@st.cache_resource(show_spinner=False)
+def digit_labels(part: str) -> np.ndarray:
+    """The true digit (0..9) of each image of one part of the split, read-only."""
+    labels = data.digits(part).labels
+    labels.setflags(write=False)
+    return labels
+
+
 @st.cache_resource(show_spinner=False, max_entries=128)
 def pixel_model(structure: str, k: int = 1, alpha: float = 0.1):
     """A structure of Lecture 9 fitted to the binarized training digits."""
@@ -95,3 +103,32 @@ def input_gradient(name: str, pixel: int, digits: int) -> np.ndarray:
     from core.models.autoregressive import input_gradient as measure
 
     return measure(trained(name), binary_digits("test")[:digits], pixel)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def gan_value_landscape(std: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """V(D*, G) over the centre and gap sliders of the GAN page at one width (a coarser grid of x)."""
+    from core import gan_theory
+
+    centers, gaps = np.linspace(-4, 4, 41), np.linspace(0, 6, 31)
+    return centers, gaps, gan_theory.mixture_value_landscape(centers, gaps, std, np.linspace(-10, 10, 801))
+
+
+@st.cache_data(show_spinner=False)
+def quality_rows() -> dict[str, dict[str, float]]:
+    """The sample-quality table: held-out real digits and a memorizer measured once per
+    process (n = 360, averaged over seeded draws), and each GAN's card."""
+    from core import quality
+
+    reference = quality.Reference.build(trained("classifier"))
+    rows = {"real": quality.real_metrics(reference),
+            "memorizer": quality.averaged(quality.training_draw(reference), reference)}
+    return rows | {name: checkpoint_card(name)["metrics"] for name in quality.GAN_NAMES}
+
+
+@st.cache_data(show_spinner=False)
+def infogan_confusion() -> np.ndarray:
+    """True class × InfoGAN's categorical code on the test digits, codes in matched order."""
+    from core import quality
+
+    return quality.matched_confusion(trained("infogan"))

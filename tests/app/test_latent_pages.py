@@ -50,3 +50,36 @@ def test_more_monte_carlo_samples_bring_the_estimate_to_the_closed_form():
     many = metric(at, EN["variational.kl.monte_carlo"].format(samples=100000))
     estimate, error = (float(part) for part in many.split(" ± "))
     assert abs(estimate - closed) < 5 * error and error < float(few.split(" ± ")[1])
+
+
+def test_beta_chooses_a_checkpoint_and_large_beta_collapses_the_posterior():
+    at = open_page("vae", beta="0.1")
+    assert_clean(at)
+    rate_label, recon_label = EN["vae.beta.prior_fit"], EN["vae.beta.recon"]
+    low_beta = float(metric(at, rate_label)), float(metric(at, recon_label))
+    at.select_slider(key="beta").set_value("8").run()
+    assert_clean(at)
+    high_beta = float(metric(at, rate_label)), float(metric(at, recon_label))
+    assert high_beta[0] < low_beta[0] and high_beta[1] > low_beta[1]  # less rate, more distortion
+    assert metric(at, EN["vae.beta.active"]).startswith("0")  # collapsed: no active unit
+
+
+def test_train_at_this_beta_trains_a_session_model():
+    at = open_page("vae", beta="2")
+    at.button[0].click().run(timeout=120)
+    assert_clean(at)
+    assert at.success and "R =" in at.success[0].value
+    charts = len(at.get("plotly_chart"))
+    at.select_slider(key="beta").set_value("4").run()  # another β: the session model is not shown for it
+    assert_clean(at)
+    assert not at.success and len(at.get("plotly_chart")) == charts
+
+
+@pytest.mark.parametrize("prior", ["gaussian", "mixture", "uniform", "swiss_roll"])
+def test_every_prior_shows_its_aae(prior):
+    at = open_page("aae", prior=prior)
+    assert_clean(at)
+    aae, vae = float(metric(at, EN["aae.prior.energy"])), float(metric(at, EN["aae.prior.vae_energy"]))
+    assert aae >= 0 and vae >= 0
+    at.toggle(key="critic").set_value(True).run()
+    assert_clean(at)

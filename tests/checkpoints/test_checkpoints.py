@@ -32,3 +32,19 @@ def test_no_stray_checkpoints_and_all_small():
     assert stems == set(NAMES)
     total = sum(p.stat().st_size for p in (ROOT / "checkpoints").glob("*"))
     assert total < 50 * 2**20
+
+
+def test_the_beta_family_traces_a_rate_distortion_curve_and_collapses_at_the_largest_beta():
+    """As β grows the rate R falls and the distortion D rises; at β = 8 the posterior has
+    collapsed (no active unit) and D is the NLL of independent pixels fitted to the same data."""
+    from core.data import digits
+    from core.models.vae import BETAS, beta_name
+    from core.pixel_models import IndependentPixels
+
+    cards = [checkpoints.load_card(beta_name(beta))["metrics"] for beta in BETAS]
+    rates, distortions = [c["rate"] for c in cards], [c["distortion"] for c in cards]
+    assert rates == sorted(rates, reverse=True) and len(set(rates)) == len(rates)
+    assert distortions == sorted(distortions) and len(set(distortions)) == len(distortions)
+    assert cards[-1]["active_units"] == 0 and cards[0]["active_units"] == 2
+    independent = IndependentPixels(digits("train").binary, 0.1).nll(digits("test").binary)
+    assert abs(cards[-1]["distortion"] - independent) < 0.5

@@ -79,6 +79,37 @@ def test_sampling_animation_plays_in_the_browser(app_url, page):
     assert page.locator('[data-testid="stApp"]').get_attribute("data-test-script-state") == "notRunning"
 
 
+ITERATION_IS = """([label, value]) => [...document.querySelectorAll('[data-testid=stMetric]')].some(
+    m => m.innerText.includes(label) && m.querySelector('[data-testid=stMetricValue]').innerText.trim() === value)"""
+
+
+def lab_iteration(page) -> int:
+    metric = page.locator('[data-testid="stMetric"]').filter(has_text=strings("en")["gan.lab.iteration"])
+    return int(metric.locator('[data-testid="stMetricValue"]').inner_text().replace(",", ""))
+
+
+def test_gan_lab_steps_and_plays_in_the_browser(app_url, page):
+    """One step at a time, then play: the fragment trains and redraws on its own until paused."""
+    page.goto(url(app_url, "gan", lang="en"))
+    wait_rendered(page)
+    en = strings("en")
+    for expected in (1, 2, 3):
+        page.get_by_role("button", name=en["gan.lab.step"]).click()
+        page.wait_for_function(ITERATION_IS, arg=[en["gan.lab.iteration"], str(expected)])
+    wait_rendered(page)
+    assert lab_iteration(page) == 3
+    lab_chart = page.locator('[data-testid="stPlotlyChart"]').nth(4)
+    before = lab_chart.inner_html()
+    page.get_by_role("button", name=en["gan.lab.play"]).click()
+    page.wait_for_timeout(3000)
+    page.get_by_role("button", name=en["gan.lab.pause"]).click()
+    wait_rendered(page)
+    assert lab_iteration(page) > 3 + 25  # at least one frame's chunk of training ran on its own
+    assert lab_chart.inner_html() != before
+    assert_no_exception(page)
+    full_screenshot(page, SCREENSHOTS / "gan_en_lab_played.png")
+
+
 def test_sidebar_language_switch_keeps_the_language_across_pages(app_url, page):
     page.goto(url(app_url, "home", lang="en"))
     wait_rendered(page)

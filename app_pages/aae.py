@@ -1,0 +1,96 @@
+"""Adversarial autoencoder: any prior that can be sampled (a mixture, a square, a swiss
+roll), matched by a discriminator on the codes instead of a KL; the encoded test digits
+over the prior, the discriminator's view, decoded prior samples, and the VAE beside it."""
+
+import numpy as np
+import streamlit as st
+
+from core.checkpoints import CheckpointError
+from core.models import aae as aae_module
+from core.models.vae import beta_name
+from ui import figures, loaders, page, pictures, state
+from ui.i18n import t
+
+PRIORS = list(aae_module.PRIORS)
+LIMIT = 4.5  # the latent plots show [−4.5, 4.5]²
+
+page.header("aae")
+st.latex(r"\underbrace{\min_{E,\ \mathrm{dec}}\ \mathbb{E}_{x}\big[-\ln p(x\mid E(x))\big]}_{\text{Reconstruction}}"
+         r"\qquad \underbrace{\min_E \max_D\ \mathbb{E}_{z\sim p(z)}\big[\log D(z)\big]"
+         r"+\mathbb{E}_{x}\big[\log\big(1-D(E(x))\big)\big]}_{\text{Prior Fitting (GAN)}}")
+page.prose("aae.prose")
+
+
+def latent_labels(background: str) -> dict[str, str]:
+    return {"digit": "{digit}", "background": background, "heat": "D(z)", "z1": "z₁", "z2": "z₂"}
+
+
+@st.fragment
+def prior_demo():
+    st.header(t("aae.prior.title"))
+    controls, plot = page.controls_and_plot()
+    with controls:
+        prior = state.choice(t("aae.prior.prior"), "prior", PRIORS, "mixture",
+                             format_func=lambda p: t(f"aae.priors.{p}"))
+        show_critic = state.toggle(t("aae.prior.critic"), "critic", False, help=t("aae.prior.critic_help"))
+        model = page.model_or_error(f"aae_{prior}")
+        if model is not None:
+            metrics = loaders.checkpoint_card(f"aae_{prior}")["metrics"]
+            st.metric(t("aae.prior.recon"), f"{metrics['recon']:.2f}")
+            st.metric(t("aae.prior.energy"), f"{metrics['energy']:.3f}", help=t("aae.prior.energy_help"))
+            vae_metrics = loaders.checkpoint_card(beta_name(1.0))["metrics"]
+            st.metric(t("aae.prior.vae_energy"), f"{vae_metrics[f'energy_{prior}']:.3f}")
+            st.caption(t("aae.prior.floor", floor=metrics["energy_floor"]))
+    if model is None:
+        return
+    test, labels = loaders.binary_digits("test"), loaders.digit_labels("test")
+    prior_samples = aae_module.sample_prior(prior, 1000, state.seed())
+    with plot:
+        heat = None
+        if show_critic:
+            axis = np.linspace(-LIMIT, LIMIT, 90)
+            grid = np.stack(np.meshgrid(axis, axis), axis=-1).reshape(-1, 2)
+            heat = (axis, model.discriminator_probs(grid).reshape(len(axis), len(axis)))
+        page.show(figures.latent_scatter(model.embed(test), labels, latent_labels(t("aae.prior.samples")),
+                                         background=prior_samples, heat=heat, limit=LIMIT), height=480)
+        st.caption(t("aae.prior.caption"))
+    left, right = st.columns(2, gap="large")
+    with left:
+        st.subheader(t("aae.decoded.title"))
+        st.image(pictures.digit_picture(model.sample(32, state.seed(), mean=True), columns=8), width="stretch",
+                 caption=t("aae.decoded.caption", prior=t(f"aae.priors.{prior}")))
+    with right:
+        st.subheader(t("aae.vae.title"))
+        vae = page.model_or_error(beta_name(1.0))
+        if vae is not None:
+            page.show(figures.latent_scatter(vae.embed(test), labels, latent_labels(t("aae.prior.samples")),
+                                             background=prior_samples, limit=LIMIT), height=420)
+            st.caption(t("aae.vae.caption"))
+
+
+def comparison_table():
+    st.header(t("aae.table.title"))
+    rows = []
+    for prior in PRIORS:
+        try:
+            metrics = loaders.checkpoint_card(f"aae_{prior}")["metrics"]
+            vae_metrics = loaders.checkpoint_card(beta_name(1.0))["metrics"]
+        except CheckpointError:  # a missing card: an empty row instead of a failed page
+            rows.append({t("aae.table.prior"): t(f"aae.priors.{prior}")})
+            continue
+        rows.append({
+            t("aae.table.prior"): t(f"aae.priors.{prior}"),
+            t("aae.table.aae"): round(metrics["energy"], 4),
+            t("aae.table.vae"): round(vae_metrics[f"energy_{prior}"], 4),
+            t("aae.table.floor"): round(metrics["energy_floor"], 4),
+            t("aae.table.recon"): round(metrics["recon"], 2),
+            t("aae.table.nn"): round(metrics["nn_hamming"], 2),
+            t("aae.table.distinct"): f"{metrics['distinct']:.0%}",
+        })
+    st.dataframe(rows, hide_index=True, width="stretch")
+    st.caption(t("aae.table.caption"))
+
+
+prior_demo()
+comparison_table()
+page.code_behind(aae_module.AAE.train_step, aae_module.PRIORS["mixture"], aae_module.PRIORS["swiss_roll"])

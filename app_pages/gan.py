@@ -1,0 +1,253 @@
+"""GAN: the minimax value, the optimal discriminator D* and the Jensen–Shannon divergence
+in one dimension; the generator's two losses; and a live 2-D GAN lab."""
+
+import dataclasses
+
+import numpy as np
+import streamlit as st
+
+from core import gan_lab, gan_theory
+from ui import figures, loaders, page, state
+from ui.i18n import t
+
+UNITS = ["8", "16", "32", "64", "128", "256"]
+RATES = ["0.0001", "0.0003", "0.001", "0.003", "0.01", "0.03", "0.1"]
+WEIGHTS = ["0.1", "0.3", "1", "3", "10"]
+NUMBER_FIELDS = {"g_units": int, "d_units": int, "g_lr": float, "d_lr": float, "reg_weight": float}
+VIEWS = ["real", "fake", "heatmap", "manifold", "arrows"]
+FRAME_SECONDS = {"fast": 0.25, "slow": 1.0}  # the display refresh while playing
+TRAIN_SECONDS = 0.12  # training time per frame and session: a classroom shares the server's cores
+
+page.header("gan")
+st.latex(r"\min_G \max_D V(D,G)=\mathbb{E}_{x\sim p_{\mathrm{data}}(x)}\big[\log D(x)\big]"
+         r"+\mathbb{E}_{z\sim p_z(z)}\big[\log\big(1-D(G(z))\big)\big]")
+page.prose("gan.prose")
+
+
+@st.fragment
+def optimal_discriminator():
+    st.header(t("gan.theory.title"))
+    st.latex(r"D^*_G(x)=\frac{p_{\mathrm{data}}(x)}{p_{\mathrm{data}}(x)+p_g(x)},\qquad "
+             r"V(D^*_G,G)=-\log 4+2\,\mathrm{JSD}\big(p_{\mathrm{data}}\,\|\,p_g\big)")
+    controls, plot = page.controls_and_plot()
+    with controls:
+        center = state.slider(t("gan.theory.center"), "center", -4.0, 4.0, 1.0, step=0.1)
+        gap = state.slider(t("gan.theory.gap"), "gap", 0.0, 6.0, 0.0, step=0.1)
+        std = state.slider(t("gan.theory.std"), "std", 0.2, 3.0, 1.0, step=0.05)
+        grid = gan_theory.GRID
+        p_data = gan_theory.data_density(grid)
+        p_g = gan_theory.generator_mixture_density(center, gap, std, grid)
+        jsd = gan_theory.jensen_shannon(p_data, p_g, grid)
+        st.metric(t("gan.theory.value"), f"{gan_theory.optimal_value(p_data, p_g, grid):.4f}")
+        st.metric("−log 4 + 2·JSD", f"{gan_theory.value_from_jsd(p_data, p_g, grid):.4f}")
+        st.metric("JSD(p_data ‖ p_g)", f"{jsd:.4f}", help=t("gan.theory.jsd_help"))
+        st.caption(t("gan.theory.match"))
+    with plot:
+        d_star = gan_theory.optimal_discriminator(p_data, p_g)
+        visible = np.abs(grid) <= 7
+        fig = figures.lines(grid[visible], {"p_data(x)": p_data[visible], "p_g(x)": p_g[visible]}, "x",
+                            t("gan.theory.density"))
+        fig.add_scatter(x=grid[visible], y=d_star[visible], name="D*(x)", yaxis="y2",
+                        line=dict(color=figures.PALETTE[2], width=3, dash="dash"))
+        fig.update_layout(yaxis2=dict(title="D*(x)", overlaying="y", side="right", range=[0, 1.02], showgrid=False))
+        page.show(fig, height=330)
+        centers, gaps, landscape = loaders.gan_value_landscape(std)
+        page.show(figures.landscape(centers, gaps, landscape, (center, gap), {
+            "x": t("gan.theory.center"), "y": t("gan.theory.gap"), "value": "V(D*, G)",
+            "current": t("common.current"), "best": t("gan.theory.minimum"),
+        }), height=330)
+        st.caption(t("gan.theory.caption"))
+
+
+@st.fragment
+def generator_losses():
+    st.header(t("gan.losses.title"))
+    controls, plot = page.controls_and_plot()
+    with controls:
+        d_fake = state.slider(t("gan.losses.d_fake"), "d_fake", 0.01, 0.99, 0.05, step=0.01)
+        both = gan_theory.generator_losses(np.array([d_fake]))
+        st.metric(t("gan.losses.saturating_gradient"), f"{both['saturating_gradient'][0]:.3f}")
+        st.metric(t("gan.losses.non_saturating_gradient"), f"{both['non_saturating_gradient'][0]:.3f}")
+        page.prose("gan.losses.prose")
+    with plot:
+        d = np.linspace(0.005, 0.995, 400)
+        curves = gan_theory.generator_losses(d)
+        losses, gradients = st.columns(2)
+        with losses:
+            page.show(figures.lines(d, {"log(1 − D(G(z)))": curves["saturating"],
+                                        "−log D(G(z))": curves["non_saturating"]},
+                                    "D(G(z))", t("gan.losses.loss")), height=320)
+        with gradients:
+            page.show(figures.lines(d, {t("gan.losses.saturating"): curves["saturating_gradient"],
+                                        t("gan.losses.non_saturating"): curves["non_saturating_gradient"]},
+                                    "D(G(z))", t("gan.losses.gradient"),
+                                    marker=(d_fake, float(both["saturating_gradient"][0]), t("common.current"))),
+                      height=320)
+        st.caption(t("gan.losses.caption", d=d_fake))
+
+
+def widget_value(field: str, value) -> object:
+    """A config value as the lab's widget holds it (numbers of a select slider are text)."""
+    return f"{value:g}" if field in NUMBER_FIELDS else value
+
+
+def apply_preset(name: str) -> None:
+    """Set every lab widget to the preset's settings (runs before the widgets are drawn)."""
+    for field in dataclasses.fields(gan_lab.LabConfig):
+        if field.name not in ("custom_points", "seed"):
+            st.session_state[f"lab_{field.name}"] = widget_value(field.name, getattr(gan_lab.PRESETS[name], field.name))
+    st.session_state["lab_playing"] = False
+
+
+def custom_points() -> np.ndarray | None:
+    """Points typed by the student (one "x, y" per line) or uploaded as a CSV file, or None
+    after a clear message."""
+    upload = st.file_uploader(t("gan.lab.upload"), type=["csv", "txt"], key="lab_upload")
+    typed = st.text_area(t("gan.lab.typed"), key="lab_typed", height=120,
+                         value="-1,-1\n1,1\n-1,1\n1,-1\n0,0", help=t("gan.lab.typed_help"))
+    try:
+        return gan_lab.parse_points_csv(upload.getvalue() if upload is not None else typed)
+    except gan_lab.PointsFileError as error:
+        where = error.details.get("line")
+        st.error(t(f"gan.lab.bad_points.{error.code}", **error.details) + (
+            " " + t("gan.lab.bad_points.at_line", line=where) if where else ""), icon=":material/error:")
+        return None
+
+
+def network_settings(prefix: str) -> dict:
+    """Layers, units, optimizer and learning rate of one network (G or D)."""
+    default = gan_lab.LabConfig()
+    return {
+        f"{prefix}_layers": state.slider(t("gan.lab.layers"), f"lab_{prefix}_layers", 1, 4,
+                                         getattr(default, f"{prefix}_layers")),
+        f"{prefix}_units": int(state.choice(t("gan.lab.units"), f"lab_{prefix}_units", UNITS,
+                                            widget_value("g_units", getattr(default, f"{prefix}_units")),
+                                            widget=st.select_slider)),
+        f"{prefix}_optimizer": state.choice(t("gan.lab.optimizer"), f"lab_{prefix}_optimizer", gan_lab.OPTIMIZERS,
+                                            getattr(default, f"{prefix}_optimizer"), horizontal=True,
+                                            format_func=lambda o: t(f"gan.lab.optimizers.{o}")),
+        f"{prefix}_lr": float(state.choice(t("gan.lab.lr"), f"lab_{prefix}_lr", RATES,
+                                           widget_value("g_lr", getattr(default, f"{prefix}_lr")),
+                                           widget=st.select_slider)),
+    }
+
+
+def lab_settings() -> gan_lab.LabConfig | None:
+    """The lab's configuration from its widgets (None when custom points are unusable)."""
+    default = gan_lab.LabConfig()
+    target = state.choice(t("gan.lab.target"), "lab_target", gan_lab.TARGETS, default.target,
+                          format_func=lambda name: t(f"gan.lab.targets.{name}"), widget=st.segmented_control)
+    points = custom_points() if target == "custom" else None
+    with st.expander(t("gan.lab.settings"), expanded=not state.classroom()):
+        noise, generator, discriminator, game = st.columns(4, gap="medium")
+        with noise:
+            st.markdown(f"**{t('gan.lab.noise')}**")
+            settings = {
+                "noise_dim": state.slider(t("gan.lab.noise_dim"), "lab_noise_dim", 1, 4, default.noise_dim),
+                "noise": state.choice(t("gan.lab.noise_kind"), "lab_noise", gan_lab.NOISES, default.noise,
+                                      format_func=lambda n: t(f"gan.lab.noises.{n}")),
+            }
+        with generator:
+            st.markdown(f"**{t('gan.lab.generator')}**")
+            settings |= network_settings("g")
+        with discriminator:
+            st.markdown(f"**{t('gan.lab.discriminator')}**")
+            settings |= network_settings("d")
+        with game:
+            st.markdown(f"**{t('gan.lab.game')}**")
+            settings |= {
+                "loss": state.choice(t("gan.lab.loss"), "lab_loss", gan_lab.LOSSES, default.loss, widget=st.selectbox,
+                                     format_func=lambda loss: t(f"gan.lab.losses.{loss}")),
+                "regularizer": state.choice(t("gan.lab.regularizer"), "lab_regularizer", gan_lab.REGULARIZERS,
+                                            default.regularizer, widget=st.selectbox,
+                                            format_func=lambda r: t(f"gan.lab.regularizers.{r}")),
+                "reg_weight": float(state.choice(t("gan.lab.reg_weight"), "lab_reg_weight", WEIGHTS,
+                                                 widget_value("reg_weight", default.reg_weight), widget=st.select_slider)),
+                "d_steps": state.slider(t("gan.lab.d_steps"), "lab_d_steps", 1, 5, default.d_steps),
+                "g_steps": state.slider(t("gan.lab.g_steps"), "lab_g_steps", 1, 5, default.g_steps),
+            }
+    settings["seed"] = state.seed()
+    if target != "custom":
+        return gan_lab.LabConfig(target=target, **settings)
+    return None if points is None else gan_lab.custom_config(points, **settings)
+
+
+def session_lab(config: gan_lab.LabConfig) -> gan_lab.GANLab:
+    """This session's own lab; a new one whenever the settings change."""
+    lab = st.session_state.get("lab")
+    if lab is None or lab.config != config:
+        lab = st.session_state["lab"] = gan_lab.GANLab(config)
+        st.session_state["lab_playing"] = False
+    return lab
+
+
+def lab_display(lab: gan_lab.GANLab, views: set[str], playing: bool, slow: bool) -> None:
+    """One frame: train for this frame's time budget when playing, then draw every view."""
+    if playing:
+        lab.step(1) if slow else lab.step_for(TRAIN_SECONDS)
+    frame = lab.frame()
+    picture, numbers = st.columns([3, 1], gap="medium")
+    with picture:
+        page.show(figures.gan_lab_view(frame, views, {
+            "heatmap": "D(x)", "manifold": t("gan.lab.views.manifold"), "real": t("gan.lab.views.real"),
+            "fake": t("gan.lab.views.fake"), "arrows": t("gan.lab.views.arrows"),
+        }), height=520)
+    with numbers:
+        st.metric(t("gan.lab.iteration"), f"{frame.iteration:,}")
+        st.metric("KL(p_data ‖ p_g)", f"{frame.divergences['kl']:.3f}")
+        st.metric("JS(p_data ‖ p_g)", f"{frame.divergences['js']:.3f}", help=t("gan.lab.divergence_help"))
+        if frame.modes is not None:
+            st.metric(t("gan.lab.modes"), f"{frame.modes.covered} / {frame.modes.total}")
+            st.metric(t("gan.lab.high_quality"), f"{frame.modes.high_quality:.0%}", help=t("gan.lab.modes_help"))
+    if frame.iteration:
+        page.show(figures.gan_lab_curves(frame.losses, lab.metric_history, {
+            "d_loss": t("gan.lab.d_loss"), "g_loss": t("gan.lab.g_loss"), "kl": "KL", "js": "JS",
+            "modes": t("gan.lab.modes"), "iteration": t("gan.lab.iteration"), "loss": t("gan.lab.loss_axis"),
+            "measure": "nats",
+        }), height=280)
+
+
+def toggle_play() -> None:
+    st.session_state["lab_playing"] = not st.session_state.get("lab_playing", False)
+
+
+def step_once() -> None:
+    st.session_state["lab_playing"] = False
+    st.session_state["lab"].step(1)
+
+
+def reset_lab() -> None:
+    st.session_state["lab_playing"] = False
+    st.session_state["lab"].reset()
+
+
+def gan_lab_section():
+    st.header(t("gan.lab.title"))
+    page.prose("gan.lab.prose")
+    presets = st.columns(len(gan_lab.PRESETS))
+    for column, name in zip(presets, gan_lab.PRESETS):
+        column.button(t(f"gan.lab.presets.{name}"), on_click=apply_preset, args=(name,), width="stretch")
+    config = lab_settings()
+    if config is None:
+        return
+    lab = session_lab(config)
+    playing = st.session_state.get("lab_playing", False)
+    play, one_step, reset, slow_column = st.columns(4, vertical_alignment="center")
+    play.button(t("gan.lab.pause") if playing else t("gan.lab.play"), on_click=toggle_play, type="primary",
+                width="stretch", icon=":material/pause:" if playing else ":material/play_arrow:")
+    one_step.button(t("gan.lab.step"), on_click=step_once, width="stretch", icon=":material/skip_next:")
+    reset.button(t("gan.lab.reset"), on_click=reset_lab, width="stretch", icon=":material/restart_alt:")
+    with slow_column:
+        slow = state.toggle(t("gan.lab.slow"), "lab_slow", False, help=t("gan.lab.slow_help"))
+    views = st.pills(t("gan.lab.views.title"), VIEWS, selection_mode="multi", default=VIEWS, key="lab_views",
+                     format_func=lambda v: t(f"gan.lab.views.{v}"))
+    refresh = FRAME_SECONDS["slow" if slow else "fast"] if playing else None
+    st.fragment(run_every=refresh)(lab_display)(lab, set(views), playing, slow)
+
+
+optimal_discriminator()
+generator_losses()
+gan_lab_section()
+page.code_behind(gan_theory.optimal_discriminator, gan_theory.value, gan_theory.jensen_shannon,
+                 gan_theory.generator_losses, gan_lab.GANLab.step, gan_lab.GANLab._discriminator_step,
+                 gan_lab.GANLab._generator_step, gan_lab.penalty)

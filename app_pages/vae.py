@@ -1,0 +1,113 @@
+"""VAE: the ELBO as the lecture splits it (reconstruction term − prior fitting term), the
+KL weight β choosing among trained checkpoints, the latent space and its decoded manifold,
+the rate–distortion curve of every β, and a fresh VAE trained live at the chosen β."""
+
+import numpy as np
+import streamlit as st
+from scipy.stats import norm
+
+from core import live
+from core.models import vae as vae_module
+from ui import figures, loaders, page, pictures, state
+from ui.i18n import t
+
+BETAS = [f"{beta:g}" for beta in vae_module.BETAS]
+LATENT_LABELS = {"digit": "{digit}", "background": "", "heat": "", "z1": "z₁", "z2": "z₂"}
+
+page.header("vae")
+st.latex(r"\mathrm{ELBO}=\underbrace{\mathbb{E}_{q_\phi(z\mid x)}\big[\ln p_\theta(x\mid z)\big]}"
+         r"_{\text{Reconstruction Term}}"
+         r"-\underbrace{\mathrm{KL}\big(q_\phi(z\mid x)\,\|\,p(z)\big)}_{\text{Prior Fitting Term}},\qquad "
+         r"\text{loss}=\underbrace{-\mathbb{E}_q\ln p_\theta(x\mid z)}_{D}+\beta\,\underbrace{\mathrm{KL}}_{R}")
+page.prose("vae.prose")
+
+
+def rate_distortion_figure(current: str, extra: tuple[float, float, str] | None = None):
+    """Every β's checkpoint as a point (R, D), the current one marked, independent pixels as a line."""
+    cards = {beta: loaders.checkpoint_card(vae_module.beta_name(float(beta)))["metrics"] for beta in BETAS}
+    rates = np.array([cards[b]["rate"] for b in BETAS])
+    distortions = np.array([cards[b]["distortion"] for b in BETAS])
+    independent = loaders.pixel_model_nll("independent", 1, 0.1, "test")
+    fig = figures.lines(rates, {t("vae.rd.curve"): distortions}, t("vae.rd.rate"), t("vae.rd.distortion"),
+                        modes={t("vae.rd.curve"): "lines+markers+text"},
+                        hover={t("vae.rd.curve"): [f"β = {b}: R = {cards[b]['rate']:.2f}, D = {cards[b]['distortion']:.2f}"
+                                                   for b in BETAS]},
+                        marker=(cards[current]["rate"], cards[current]["distortion"], t("vae.rd.current", beta=current)),
+                        hline=(independent, t("vae.rd.independent", nll=independent)))
+    fig.data[0].text = [f"β={b}" for b in BETAS]
+    fig.data[0].textposition = "top right"
+    fig.update_xaxes(range=[-0.5, 1.25 * rates.max()])  # room for the labels of the end points
+    if extra is not None:
+        fig.add_scatter(x=[extra[0]], y=[extra[1]], mode="markers", name=extra[2],
+                        marker=dict(size=14, color=figures.PALETTE[1], symbol="star"))
+    return fig
+
+
+def live_training(beta: str):
+    st.subheader(t("vae.live.title", beta=beta))
+    st.caption(t("vae.live.caption", epochs=live.LIVE_VAE_EPOCHS))
+    if st.button(t("vae.live.run", beta=beta), width="stretch"):
+        bar = st.progress(0.0, text=t("vae.live.starting"))
+
+        def progress(epoch, row):
+            bar.progress(epoch / live.LIVE_VAE_EPOCHS, text=t("vae.live.progress", epoch=epoch,
+                                                               total=live.LIVE_VAE_EPOCHS, loss=row["val_objective"]))
+
+        result = live.train_vae(float(beta), seed=state.seed(), progress=progress)
+        bar.empty()
+        rate, distortion = result.model.rate_distortion(loaders.binary_digits("test"), samples=1, seed=0)
+        st.session_state["vae_live"] = dict(beta=beta, model=result.model, seconds=result.seconds,
+                                            rate=float(rate.mean()), distortion=float(distortion.mean()))
+    trained = st.session_state.get("vae_live")
+    if trained is None or trained["beta"] != beta:
+        return None
+    st.success(t("vae.live.done", seconds=trained["seconds"], rate=trained["rate"], distortion=trained["distortion"]))
+    st.image(pictures.digit_picture(trained["model"].sample(16, state.seed(), mean=True), columns=8),
+             caption=t("vae.live.samples"), width="stretch")
+    return trained["rate"], trained["distortion"], t("vae.live.yours", beta=beta)
+
+
+@st.fragment
+def beta_demo():
+    st.header(t("vae.beta.title"))
+    controls, plot = page.controls_and_plot()
+    with controls:
+        beta = state.choice(t("vae.beta.beta"), "beta", BETAS, "1", widget=st.select_slider)
+        name = vae_module.beta_name(float(beta))
+        model = page.model_or_error(name)
+        metrics = loaders.checkpoint_card(name)["metrics"] if model is not None else None
+        if metrics:
+            st.metric(t("vae.beta.recon"), f"{metrics['distortion']:.2f}", help=t("vae.beta.recon_help"))
+            st.metric(t("vae.beta.prior_fit"), f"{metrics['rate']:.2f}", help=t("vae.beta.prior_fit_help"))
+            st.metric("−ELBO", f"{metrics['neg_elbo']:.2f}")
+            st.metric(t("vae.beta.active"), f"{metrics['active_units']} / 2", help=t("vae.beta.active_help"))
+    if model is None:
+        return
+    with plot:
+        yours = live_training(beta)
+        page.show(rate_distortion_figure(beta, yours), height=380)
+        st.caption(t("vae.rd.caption"))
+    test, labels = loaders.binary_digits("test"), loaders.digit_labels("test")
+    st.subheader(t("vae.views.title", beta=beta))
+    left, right = st.columns(2, gap="large")
+    with left:
+        first = state.slider(t("vae.views.first"), "first", 0, len(test) - 8, 0)
+        originals = test[first : first + 8]
+        reconstructions = model.decode_probs(model.embed(originals))
+        st.image(pictures.digit_picture(np.concatenate([originals, reconstructions]), columns=8), width="stretch",
+                 caption=t("vae.views.reconstructions"))
+        st.image(pictures.digit_picture(model.sample(16, state.seed(), mean=True), columns=8), width="stretch",
+                 caption=t("vae.views.samples"))
+        page.show(figures.latent_scatter(model.embed(test), labels, LATENT_LABELS, limit=4.0), height=420)
+        st.caption(t("vae.views.latent_caption"))
+    with right:
+        side = 12
+        quantiles = norm.ppf(np.linspace(0.04, 0.96, side))  # equal prior mass between neighbours
+        z = np.stack(np.meshgrid(quantiles, quantiles[::-1]), axis=-1).reshape(-1, 2)
+        st.image(pictures.digit_picture(model.decode_probs(z), columns=side, cell=6, gap=2), width="stretch",
+                 caption=t("vae.views.manifold"))
+
+
+beta_demo()
+page.prose("vae.why_gaussian")
+page.code_behind(vae_module.VAE.loss, vae_module.gaussian_kl, vae_module.VAE.reparameterize, live.train_vae)
