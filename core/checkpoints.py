@@ -66,7 +66,8 @@ def save_checkpoint(name: str, tensors: dict[str, np.ndarray], card: dict, direc
 
     weights_path, card_path = paths(name, directory)
     weights_path.parent.mkdir(parents=True, exist_ok=True)
-    save_file({k: np.ascontiguousarray(v) for k, v in tensors.items()}, str(weights_path))
+    # reshape: ascontiguousarray makes 0-d arrays 1-d (e.g. batch norm's step counter)
+    save_file({k: np.ascontiguousarray(v).reshape(np.shape(v)) for k, v in tensors.items()}, str(weights_path))
     card = {
         "name": name,
         **card,

@@ -194,21 +194,13 @@ class DCGANConfig:
     ndf: int = 32  # discriminator feature maps (ndf)
 
 
-def batch_norm(channels: int) -> nn.BatchNorm2d:
-    """nn.BatchNorm2d whose step counter is stored with shape (1,), not as a 0-d scalar: the
-    checkpoint writer (np.ascontiguousarray) saves every array at least 1-d."""
-    layer = nn.BatchNorm2d(channels)
-    layer.num_batches_tracked = torch.zeros(1, dtype=torch.long)
-    return layer
-
-
 def dcgan_generator(latent: int, ngf: int) -> nn.Sequential:
     """z -> 2x2 -> 4x4 -> 8x8 by transposed convolutions, batch norm and ReLU [2]."""
     return nn.Sequential(
         nn.Unflatten(1, (latent, 1, 1)),  # state size latent x 1 x 1
-        nn.ConvTranspose2d(latent, ngf * 4, 2, 1, 0, bias=False), batch_norm(ngf * 4), nn.ReLU(),
+        nn.ConvTranspose2d(latent, ngf * 4, 2, 1, 0, bias=False), nn.BatchNorm2d(ngf * 4), nn.ReLU(),
         # state size (ngf*4) x 2 x 2
-        nn.ConvTranspose2d(ngf * 4, ngf * 2, 4, 2, 1, bias=False), batch_norm(ngf * 2), nn.ReLU(),
+        nn.ConvTranspose2d(ngf * 4, ngf * 2, 4, 2, 1, bias=False), nn.BatchNorm2d(ngf * 2), nn.ReLU(),
         # state size (ngf*2) x 4 x 4
         nn.ConvTranspose2d(ngf * 2, 1, 4, 2, 1), nn.Sigmoid(),  # the paper's tanh, for images in [0, 1]
         # state size 1 x 8 x 8
@@ -222,7 +214,7 @@ def dcgan_body(side: int, ndf: int) -> nn.Sequential:
         nn.Unflatten(1, (1, side, side)),  # state size 1 x 8 x 8
         nn.Conv2d(1, ndf, 4, 2, 1), nn.LeakyReLU(0.2),
         # state size ndf x 4 x 4
-        nn.Conv2d(ndf, ndf * 2, 4, 2, 1, bias=False), batch_norm(ndf * 2), nn.LeakyReLU(0.2),
+        nn.Conv2d(ndf, ndf * 2, 4, 2, 1, bias=False), nn.BatchNorm2d(ndf * 2), nn.LeakyReLU(0.2),
         # state size (ndf*2) x 2 x 2
         nn.Flatten(),  # state size ndf*2*2*2
     )

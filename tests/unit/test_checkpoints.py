@@ -73,3 +73,12 @@ def test_garbage_with_a_matching_hash_is_refused(saved):
 def test_wrong_shape_is_refused(saved):
     with pytest.raises(ck.CheckpointError, match="shape"):
         ck.load_checkpoint("tiny", expected_shapes={"weight": (4, 3)}, directory=saved)
+
+
+def test_scalar_tensors_keep_their_shape(tmp_path):
+    """A 0-d tensor (batch norm's step counter) is saved and loaded as 0-d, not as (1,)."""
+    tensors = {"counter": np.array(7, dtype=np.int64), "weight": np.ones((2, 3), dtype=np.float32)}
+    card = ck.save_checkpoint("scalar", tensors, {"model": "test"}, tmp_path)
+    assert card["shapes"]["counter"] == []
+    loaded, _ = ck.load_checkpoint("scalar", {"counter": (), "weight": (2, 3)}, tmp_path)
+    assert loaded["counter"].shape == () and int(loaded["counter"]) == 7
