@@ -38,6 +38,9 @@ SLIDERS = {
     "nade": ["Hidden units H", "Temperature T"],
     "pixelrnn": ["Row of the pixel"],
     "variational": ["Mean μ of q(z)", "Monte Carlo samples S"],
+    "vae": ["KL weight β (one trained checkpoint each)", "First test digit shown"],
+    "gan": ["Centre of p_g", "D(G(z)): how real the discriminator finds a fake"],
+    "dcgan_infogan": ["Samples", "c₂"],
 }
 GOALS = "cold start of the app ≤ 1.5× a hello-world app's; slider → updated figure p95 ≤ 300 ms"
 

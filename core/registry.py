@@ -103,7 +103,8 @@ ENTRIES = (
           bars=(("fd_ratio", "<=", 2.0), ("precision", ">=", 0.7), ("recall", ">=", 0.8), ("copy_rate", "<=", 0.05))),
     Entry("infogan", InfoGAN, InfoGANConfig(noise=16, info_weight=2.0), TrainConfig(  # seed: the highest val_code_mi of 0..4
           epochs=300, patience=300, lr=5e-4, betas=(0.5, 0.999), ema=0.995, monitor="fd", seed=1),
-          data="levels", fit=quality.fit_gan, measure=quality.measure_infogan),
+          data="levels", fit=quality.fit_gan, measure=quality.measure_infogan,
+          bars=(("code_accuracy", ">=", 0.75), ("fd_ratio", "<=", 2.0))),
 )
 
 # Lecture 10: the VAE over the KL weight beta (2-D latent, for pictures), one larger-latent VAE for
