@@ -192,11 +192,11 @@ def latent_scatter(points: np.ndarray, classes: np.ndarray, labels: dict[str, st
                                  colorbar=dict(title=labels["heat"], thickness=10, len=0.8),
                                  hovertemplate="D(z) = %{z:.2f}<extra></extra>"))
     if background is not None:
-        fig.add_trace(go.Scattergl(x=background[:, 0], y=background[:, 1], mode="markers", name=labels["background"],
+        fig.add_trace(go.Scatter(x=background[:, 0], y=background[:, 1], mode="markers", name=labels["background"],
                                    marker=dict(size=4, color="rgba(60,60,60,0.35)")))
     for digit in range(10):
         chosen = classes == digit
-        fig.add_trace(go.Scattergl(x=points[chosen, 0], y=points[chosen, 1], mode="markers",
+        fig.add_trace(go.Scatter(x=points[chosen, 0], y=points[chosen, 1], mode="markers",
                                    name=labels["digit"].format(digit=digit),
                                    marker=dict(size=7, color=DIGIT_COLORS[digit], line=dict(color="white", width=0.5))))
     fig.update_xaxes(title=labels["z1"], range=[-limit, limit] if limit else None, zeroline=False)
