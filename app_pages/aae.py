@@ -68,29 +68,37 @@ def prior_demo():
             st.caption(t("aae.vae.caption"))
 
 
-def comparison_table():
+def comparison_tables():
     st.header(t("aae.table.title"))
-    rows = []
+    vae = loaders.checkpoint_card(beta_name(1.0))["metrics"]
+    matching, samples = [], []
     for prior in PRIORS:
         try:
             metrics = loaders.checkpoint_card(f"aae_{prior}")["metrics"]
-            vae_metrics = loaders.checkpoint_card(beta_name(1.0))["metrics"]
-        except CheckpointError:  # a missing card: an empty row instead of a failed page
-            rows.append({t("aae.table.prior"): t(f"aae.priors.{prior}")})
+        except CheckpointError:  # a missing card: the row is left out, the page stays usable
             continue
-        rows.append({
-            t("aae.table.prior"): t(f"aae.priors.{prior}"),
-            t("aae.table.aae"): round(metrics["energy"], 4),
-            t("aae.table.vae"): round(vae_metrics[f"energy_{prior}"], 4),
-            t("aae.table.floor"): round(metrics["energy_floor"], 4),
-            t("aae.table.recon"): round(metrics["recon"], 2),
-            t("aae.table.nn"): round(metrics["nn_hamming"], 2),
-            t("aae.table.distinct"): f"{metrics['distinct']:.0%}",
-        })
-    st.dataframe(rows, hide_index=True, width="stretch")
+        name = t(f"aae.priors.{prior}")
+        matching.append({t("aae.table.prior"): name, t("aae.table.aae"): round(metrics["energy"], 4),
+                         t("aae.table.vae"): round(vae[f"energy_{prior}"], 4),
+                         t("aae.table.floor"): round(metrics["energy_floor"], 4),
+                         t("aae.table.recon"): round(metrics["recon"], 2)})
+        samples.append(sample_row(t("aae.table.aae_row", prior=name), metrics))
+    samples.append(sample_row(t("aae.table.vae_row"), vae))
+    st.dataframe(matching, hide_index=True, width="stretch")
     st.caption(t("aae.table.caption"))
+    st.subheader(t("aae.table.samples_title"))
+    st.dataframe(samples, hide_index=True, width="stretch")
+    st.caption(t("aae.table.samples_caption", fd_real=vae["classifier_fd_real"]))
+
+
+def sample_row(name: str, metrics: dict) -> dict:
+    """Decoded prior samples judged by the digit classifier and by their nearest training digits."""
+    return {t("aae.table.model"): name, "FD ↓": round(metrics["classifier_fd"], 1),
+            t("aae.table.precision"): round(metrics["classifier_precision"], 3),
+            t("aae.table.recall"): round(metrics["classifier_recall"], 3),
+            t("aae.table.nn"): round(metrics["nn_hamming"], 2), t("aae.table.distinct"): f"{metrics['distinct']:.0%}"}
 
 
 prior_demo()
-comparison_table()
+comparison_tables()
 page.code_behind(aae_module.AAE.train_step, aae_module.PRIORS["mixture"], aae_module.PRIORS["swiss_roll"])

@@ -81,6 +81,8 @@ def beta_demo():
             st.metric(t("vae.beta.prior_fit"), f"{metrics['rate']:.2f}", help=t("vae.beta.prior_fit_help"))
             st.metric("−ELBO", f"{metrics['neg_elbo']:.2f}")
             st.metric(t("vae.beta.active"), f"{metrics['active_units']} / 2", help=t("vae.beta.active_help"))
+            st.metric(t("vae.beta.fd"), f"{metrics['classifier_fd']:.0f}",
+                      help=t("vae.beta.fd_help", real=metrics["classifier_fd_real"]))
     if model is None:
         return
     with plot:

@@ -94,6 +94,20 @@ def training_draw(reference: Reference, n: int = N) -> Callable[[int], np.ndarra
                                                                                    replace=False)]
 
 
+def judged_by_classifier(model, n: int = N, draws: int = DRAWS) -> dict[str, float]:
+    """Prior samples of a binary latent-variable model (VAE, AAE) judged like the GANs' samples:
+    Fréchet distance, IS-style score, precision and recall on the classifier's features, n per
+    draw, averaged over seeded draws. Samples are binary, so the reference is binary too (the
+    binarized test digits), and "classifier_fd_real" is binarized real digits against it."""
+    classifier = load_classifier()
+    binary = {part: data.digits(part).binary.astype(np.float32) for part in ("test", "fit")}
+    reference = Reference(classifier, classifier.features(binary["test"]), binary["fit"])
+    keys = ("fd", "inception_score", "precision", "recall")
+    metrics = averaged(lambda seed: model.sample(n, seed).astype(np.float32), reference, draws)
+    real = averaged(training_draw(reference, n), reference, draws)
+    return {f"classifier_{key}": metrics[key] for key in keys} | {"classifier_fd_real": real["fd"]}
+
+
 def real_metrics(reference: Reference, n: int = N, draws: int = DRAWS) -> dict[str, float]:
     """Held-out real digits: n training digits vs the test digits on the feature metrics; their
     own nearest-training distance is that of the test digits, which no model was trained on."""

@@ -48,13 +48,14 @@ def measure_latent_vae(entry: Entry, model) -> dict[str, float]:
     metrics = measure_vae(model, test)
     if model.config.latent == 2:
         metrics |= prior_distances(model.posterior_sample(test, seed=2), seed=0)  # seeds apart: z and prior independent
-        metrics |= decoded_sample_metrics(model, entry.images("train"), len(test))
+        metrics |= decoded_sample_metrics(model, entry.images("train"), len(test)) | quality.judged_by_classifier(model)
     return metrics
 
 
 def measure_adversarial_autoencoder(entry: Entry, model) -> dict[str, float]:
-    """Reconstruction, the codes' distance to the prior, and decoded samples' nearest neighbours (test part)."""
-    return measure_aae(model, entry.images("test"), entry.images("train"))
+    """Reconstruction, the codes' distance to the prior, and decoded prior samples: their nearest
+    training digits and the digit classifier's judgement (test part)."""
+    return measure_aae(model, entry.images("test"), entry.images("train")) | quality.judged_by_classifier(model)
 
 
 @dataclass(frozen=True)

@@ -182,26 +182,30 @@ DIGIT_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"
 def latent_scatter(points: np.ndarray, classes: np.ndarray, labels: dict[str, str],
                    background: np.ndarray | None = None, heat: tuple[np.ndarray, np.ndarray] | None = None,
                    limit: float | None = None) -> go.Figure:
-    """A 2-D latent space: encoded digits coloured by class, optionally over grey samples
-    of a prior (`background`) and a heatmap (axis, values on axis × axis) such as a
-    discriminator's output (labels: digit, background, heat, z1, z2)."""
+    """A 2-D latent space: encoded digits coloured by class (one trace, a colour bar of the ten
+    classes), optionally over grey samples of a prior (`background`) and a heatmap (axis,
+    values on axis × axis) such as a discriminator's output (labels: digit, background, heat, z1, z2)."""
     fig = go.Figure()
     if heat is not None:
         axis, values = heat
         fig.add_trace(go.Heatmap(x=axis, y=axis, z=values, zmin=0, zmax=1, colorscale="RdBu", opacity=0.55,
-                                 colorbar=dict(title=labels["heat"], thickness=10, len=0.8),
+                                 colorbar=dict(title=labels["heat"], thickness=10, len=0.45, y=0.25),
                                  hovertemplate="D(z) = %{z:.2f}<extra></extra>"))
     if background is not None:
         fig.add_trace(go.Scatter(x=background[:, 0], y=background[:, 1], mode="markers", name=labels["background"],
-                                   marker=dict(size=4, color="rgba(60,60,60,0.35)")))
-    for digit in range(10):
-        chosen = classes == digit
-        fig.add_trace(go.Scatter(x=points[chosen, 0], y=points[chosen, 1], mode="markers",
-                                   name=labels["digit"].format(digit=digit),
-                                   marker=dict(size=7, color=DIGIT_COLORS[digit], line=dict(color="white", width=0.5))))
+                                 marker=dict(size=4, color="rgba(60,60,60,0.35)"), hoverinfo="skip"))
+    steps = [(edge, color) for digit, color in enumerate(DIGIT_COLORS) for edge in (digit / 10, (digit + 1) / 10)]
+    fig.add_trace(go.Scatter(
+        x=points[:, 0], y=points[:, 1], mode="markers", name=labels["digit"].format(digit="0–9"),
+        text=[labels["digit"].format(digit=int(c)) for c in classes], hovertemplate="%{text}<extra></extra>",
+        marker=dict(size=7, color=classes, cmin=-0.5, cmax=9.5, colorscale=steps, line=dict(color="white", width=0.5),
+                    colorbar=dict(tickvals=list(range(10)), thickness=10, len=0.45 if heat is not None else 0.9,
+                                  y=0.75 if heat is not None else 0.5)),
+    ))
     fig.update_xaxes(title=labels["z1"], range=[-limit, limit] if limit else None, zeroline=False)
     fig.update_yaxes(title=labels["z2"], range=[-limit, limit] if limit else None, scaleanchor="x", zeroline=False)
-    fig.update_layout(plot_bgcolor="white", legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
+    fig.update_layout(plot_bgcolor="white", showlegend=background is not None,
+                      legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
     return fig
 
 

@@ -56,3 +56,14 @@ def test_dcgan_beats_the_mlp_gan_trained_for_about_the_same_time():
     dcgan, mlp = checkpoints.load_card("dcgan"), checkpoints.load_card("gan_mlp")
     assert dcgan["metrics"]["fd"] < mlp["metrics"]["fd"]
     assert mlp["train_seconds"] >= 0.8 * dcgan["train_seconds"]
+
+
+def test_the_classifier_tells_collapsed_samples_from_good_ones():
+    """Decoded prior samples judged on the classifier's features: the collapsed β = 8 VAE is
+    far worse than β = 1 and than every AAE, and none comes near binarized real digits."""
+    fd = {name: checkpoints.load_card(name)["metrics"]["classifier_fd"]
+          for name in ("vae_beta_1", "vae_beta_8", "aae_gaussian", "aae_mixture", "aae_uniform", "aae_swiss_roll")}
+    real = checkpoints.load_card("vae_beta_1")["metrics"]["classifier_fd_real"]
+    assert fd["vae_beta_8"] > 3 * fd["vae_beta_1"]
+    assert all(fd["vae_beta_8"] > value for name, value in fd.items() if name.startswith("aae"))
+    assert min(fd.values()) > real
