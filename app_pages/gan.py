@@ -13,7 +13,7 @@ from ui.i18n import t
 UNITS = ["8", "16", "32", "64", "128", "256"]
 RATES = ["0.0001", "0.0003", "0.001", "0.003", "0.01", "0.03", "0.1"]
 WEIGHTS = ["0.1", "0.3", "1", "3", "10"]
-NUMBER_FIELDS = {"g_units": int, "d_units": int, "g_lr": float, "d_lr": float, "reg_weight": float}
+NUMBER_FIELDS = {"g_units", "d_units", "g_lr", "d_lr", "reg_weight"}  # held as text by select sliders
 VIEWS = ["real", "fake", "heatmap", "manifold", "arrows"]
 FRAME_SECONDS = {"fast": 0.25, "slow": 1.0}  # the display refresh while playing
 TRAIN_SECONDS = 0.12  # training time per frame and session: a classroom shares the server's cores
