@@ -622,10 +622,11 @@ class GANLab:
     def frame(self, resolution: int = 48, record: bool = True, curve_points: int = 1000) -> LabFrame:
         """All views at once (loss curves averaged down to at most `curve_points` points).
         With `record`, also note the measures in metric_history (iteration, kl,
-        kl_reverse, js, and modes and high_quality for mixtures), for a plot over time."""
+        kl_reverse, js, and modes and high_quality for mixtures), for a plot over time; a
+        page rerun without training draws the same iteration again and adds no point."""
         xs, ys, heat = self.discriminator_heatmap(resolution)
         divergences, modes = self.divergences(), self.modes()
-        if record:
+        if record and not (self.metric_history and self.metric_history[-1]["iteration"] == self.iteration):
             entry = {"iteration": self.iteration, **divergences}
             if modes is not None:
                 entry |= {"modes": modes.covered, "high_quality": modes.high_quality}

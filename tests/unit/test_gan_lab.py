@@ -353,3 +353,14 @@ def test_csv_error_details_name_the_line():
         g.parse_points_csv("x,y\n0,0\n1,abc\n")
     assert error.value.details == {"line": 3, "value": "abc"}
     assert "Line 3" in str(error.value)
+
+
+def test_drawing_the_same_iteration_twice_records_it_once():
+    lab = g.GANLab(g.LabConfig(**SMALL))
+    lab.step(2)
+    lab.frame(resolution=8)
+    lab.frame(resolution=8)  # a page rerun without training
+    assert [entry["iteration"] for entry in lab.metric_history] == [2]
+    lab.step(1)
+    lab.frame(resolution=8)
+    assert [entry["iteration"] for entry in lab.metric_history] == [2, 3]
