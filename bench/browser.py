@@ -112,3 +112,18 @@ def key_latencies(page, label: str, presses: int, warmup: int = 2, timeout_ms: i
         times.append(page.evaluate("() => window.__benchDone"))
         page.wait_for_timeout(50)  # let the browser settle between presses
     return times[warmup:]
+
+
+def text_latencies(page, label: str, texts: tuple[str, str], presses: int, warmup: int = 2,
+                   timeout_ms: int = 4_000) -> list:
+    """As key_latencies, for the text input `label`: each press types one of `texts` in turn
+    (alternating) and presses Enter, the key that submits it; timed from that Enter."""
+    field = page.get_by_label(label, exact=True)
+    times = []
+    for i in range(warmup + presses):
+        field.fill(texts[i % 2])
+        page.evaluate(ARM_JS, timeout_ms)
+        field.press("Enter")
+        times.append(page.evaluate("() => window.__benchDone"))
+        page.wait_for_timeout(50)
+    return times[warmup:]

@@ -68,3 +68,39 @@ def live_table(repeats: int = 3) -> str:
              "| what | median (s) | goal (s) |", "|---|---:|---:|"]
     lines += [f"| {what} | {seconds:.2f}{' ⚠' if seconds > goal else ''} | {goal:.0f} |" for what, seconds, goal in rows]
     return "\n".join(lines) + "\n"
+
+
+def generation_table(repeats: int = 7) -> str:
+    """Markdown: one demo of each Lecture 10 conditional model, as its page runs it."""
+    import numpy as np
+    import torch
+
+    from core import domains as style_domains
+    from core import quality, registry
+    from core.models import conditional, progan
+
+    torch.set_num_threads(1)
+    test = quality.gray("test")
+    text2image, puzzle, cyclegan, stargan, grown = (registry.load(name) for name in (
+        "text2image", "puzzle_gan", "cyclegan_l10", "stargan", "progan"))
+    given = conditional.preset("random_half", 0)
+    domains = np.arange(len(style_domains.DOMAINS))
+    rows = [
+        ("Text2Image: one prompt, 12 samples", lambda: text2image.generate_text("a thick seven", 12, 0)),
+        ("Puzzle-GAN: one puzzle, 4 completions", lambda: puzzle.complete(np.repeat(test[:1], 4, axis=0), given, 0)),
+        ("CycleGAN: 8 digits there and back", lambda: cyclegan.cycle_a(test[:8])),
+        ("StarGAN: one digit to every domain", lambda: stargan.translate(np.repeat(test[:1], len(domains), axis=0),
+                                                                         domains)),
+        ("Progressive GAN: 8 samples at each of 3 stages",
+         lambda: [grown.sample(8, 0, side) for side in progan.RESOLUTIONS]),
+    ]
+    lines = ["## Conditional generation, translation, growing (in process, one torch thread)", "",
+             f"Medians of {repeats} runs. Goal: ≤ {GENERATION_GOAL:.0f} ms each.", "",
+             "| what | median (ms) | goal (ms) |", "|---|---:|---:|"]
+    for what, run in rows:
+        ms = median_ms(run, repeats)
+        lines.append(f"| {what} | {ms:.1f}{' ⚠' if ms > GENERATION_GOAL else ''} | {GENERATION_GOAL:.0f} |")
+    return "\n".join(lines) + "\n"
+
+
+GENERATION_GOAL = 100.0  # ms for one prompt, puzzle, translation or ProGAN grid (issue 7)

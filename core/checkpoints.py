@@ -110,7 +110,11 @@ def load_checkpoint(
         tensors = load_file(str(weights_path))
     except (SafetensorError, OSError, ValueError) as error:
         raise CheckpointError(name, weights_path, f"it cannot be read ({error})") from None
-    for key, shape in (expected_shapes or card.get("shapes", {})).items():
+    expected = expected_shapes or card.get("shapes", {})
+    unexpected = sorted(set(tensors) - set(expected))
+    if unexpected:  # weights of another version of the model
+        raise CheckpointError(name, weights_path, f"it has tensors the model does not: {', '.join(unexpected[:3])}")
+    for key, shape in expected.items():
         if key not in tensors:
             raise CheckpointError(name, weights_path, f"the tensor '{key}' is missing")
         if tuple(tensors[key].shape) != tuple(shape):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import sys
 from pathlib import Path
 
@@ -45,10 +46,22 @@ def train_and_save(name: str, seed: int | None = None, directory: Path | None = 
     return checkpoints.save_checkpoint(name, tensors, card, directory)
 
 
+def remeasure(name: str) -> dict:
+    """Measure the committed weights of `name` again (after a change to its `measure`) and
+    rewrite the card's test metrics; the weights, their sha256 and what only training measured stay."""
+    entry, card = registry.entry(name), checkpoints.load_card(name)
+    torch.set_num_threads(1)
+    card["metrics"] |= entry.measure(entry, registry.load(name))  # what only training knows (val_*, seconds) stays
+    checkpoints.paths(name)[1].write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n")
+    return card
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("names", nargs="*", help=f"models to train: {', '.join(registry.REGISTRY)}")
     parser.add_argument("--all", action="store_true", help="train every model of the registry")
+    parser.add_argument("--remeasure", action="store_true",
+                        help="do not train: measure the weights in checkpoints/ again and rewrite their card's metrics")
     parser.add_argument("--seed", type=int, help="another training seed (the card records it)")
     parser.add_argument("--out", type=Path, default=checkpoints.CHECKPOINT_DIR,
                         help="where to write (default: checkpoints/); e.g. a scratch folder for a seed spread")
@@ -57,7 +70,7 @@ def main(argv: list[str] | None = None) -> None:
     if not names:
         parser.error("name a model, or pass --all")
     for name in names:
-        card = train_and_save(name, args.seed, args.out)
+        card = remeasure(name) if args.remeasure else train_and_save(name, args.seed, args.out)
         metrics = ", ".join(f"{key} {value:.4g}" for key, value in card["metrics"].items())
         unmet = registry.entry(name).unmet_bars(card["metrics"])
         print(f"{name}: {metrics}; {card['train_seconds']} s" + (f"; MISSES {unmet}" if unmet else ""),

@@ -13,19 +13,26 @@ import numpy as np
 from core.data import SIDE
 from ui.figures import PALETTE
 
+MISSING_RGB = (250, 214, 165)  # a pale orange: "no pixel here" (NaN), e.g. the pieces a puzzle lacks
+
 
 def digit_picture(images: np.ndarray, columns: int = 4, vmax: float = 1.0, cell: int = 12, gap: int = 6) -> np.ndarray:
-    """(B, 64) images in 0..vmax as one RGB picture: ink is dark, each pixel a cell x cell
-    square (nearest neighbour, so pixels stay sharp), digits `gap` apart on light grey."""
-    images = np.clip(np.asarray(images, dtype=np.float64) / vmax, 0, 1).reshape(-1, SIDE, SIDE)
+    """(B, side²) square images in 0..vmax (8x8 digits, or 4x4 and 16x16) as one RGB picture:
+    ink is dark, each pixel a cell x cell square (nearest neighbour, so pixels stay sharp),
+    images `gap` apart on light grey; NaN pixels are drawn in MISSING_RGB."""
+    images = np.asarray(images, dtype=np.float64)
+    side = int(round(np.sqrt(images.shape[-1])))
+    images = images.reshape(-1, side, side) / vmax
     rows = -(-len(images) // columns)
-    size = SIDE * cell
-    canvas = np.full((rows * (size + gap) - gap, columns * (size + gap) - gap), 200, dtype=np.uint8)
+    size = side * cell
+    canvas = np.full((rows * (size + gap) - gap, columns * (size + gap) - gap, 3), 200, dtype=np.uint8)
     for index, image in enumerate(images):
         r, c = divmod(index, columns)
-        block = np.kron(255 * (1 - image), np.ones((cell, cell)))  # ink 1 -> black
+        gray = np.repeat((255 * (1 - np.clip(np.nan_to_num(image), 0, 1)))[:, :, None], 3, axis=2)  # ink 1 -> black
+        gray[np.isnan(image)] = MISSING_RGB
+        block = np.kron(gray, np.ones((cell, cell, 1)))
         canvas[r * (size + gap) : r * (size + gap) + size, c * (size + gap) : c * (size + gap) + size] = block
-    return np.repeat(canvas[:, :, None], 3, axis=2)
+    return canvas
 
 
 def _blue(value: float) -> str:

@@ -98,6 +98,34 @@ def text(label: str, key: str, default: str = "", max_chars: int = 40, **kwargs)
     return value
 
 
+def grid(label: str, key: str, rows: int, columns: int, default: Sequence[int]) -> list[int]:
+    """rows x columns checkboxes laid out as a grid; cell i (row by row, from 0) is checked
+    when chosen. The chosen cells are bound to ?key= as comma-separated numbers from 1."""
+    cells = rows * columns
+    bind(key, ",".join(str(i + 1) for i in default),
+         valid=lambda v: all(code.isdigit() and 1 <= int(code) <= cells for code in v.split(",") if code))
+    chosen = {int(code) - 1 for code in st.session_state[key].split(",") if code}
+    st.markdown(label)
+    for row in range(rows):
+        for column, box in enumerate(st.columns(columns, gap="small")):
+            cell = row * columns + column
+            cell_key = f"{key}_{cell + 1}"
+            if cell_key not in st.session_state:  # first draw, or the page was left: the bound value decides
+                st.session_state[cell_key] = cell in chosen
+            box.checkbox(str(cell + 1), key=cell_key)
+    chosen = [cell for cell in range(cells) if st.session_state[f"{key}_{cell + 1}"]]
+    st.session_state[key] = ",".join(str(cell + 1) for cell in chosen)
+    publish(key)
+    return chosen
+
+
+def set_grid(key: str, cells: int, chosen: Sequence[int]) -> None:
+    """Check exactly the cells `chosen` of grid `key` (a button's callback, before the grid is drawn)."""
+    st.session_state[key] = ",".join(str(cell + 1) for cell in chosen)
+    for cell in range(cells):
+        st.session_state[f"{key}_{cell + 1}"] = cell in chosen
+
+
 def toggle(label: str, key: str, default: bool = False, **kwargs) -> bool:
     """st.toggle bound to ?key=."""
     bind(key, default)

@@ -49,6 +49,8 @@ def charts(page):
     ("independence", "order", "ArrowRight"), ("independence", "n", "ArrowLeft"), ("home", "noise", "ArrowRight"),
     ("nade", "hidden", "ArrowRight"), ("nade", "temperature", "ArrowLeft"), ("nade", "pixel", "ArrowRight"),
     ("pixelrnn", "row", "ArrowRight"), ("variational", "q_mean", "ArrowRight"), ("variational", "kl_std", "ArrowLeft"),
+    ("conditional", "count", "ArrowRight"), ("translation", "domains_k", "ArrowLeft"),
+    ("progressive_gan", "alpha", "ArrowRight"),
 ])
 def test_slider_move_redraws_a_figure(app_url, page, stem, key, arrow):
     page.goto(url(app_url, stem, lang="en"))
@@ -64,6 +66,22 @@ def test_slider_move_redraws_a_figure(app_url, page, stem, key, arrow):
     assert_no_exception(page)
     assert charts(page) != before_charts
     assert re.search(rf"{key}=", page.url)  # the new value is in the URL, to share
+
+
+def test_a_typed_prompt_draws_new_digits_and_lists_unknown_words(app_url, page):
+    """Text2Image in Korean: typing a prompt and pressing Enter redraws the samples; a word
+    outside the vocabulary is listed back, not an error."""
+    page.goto(url(app_url, "conditional", lang="ko"))
+    wait_rendered(page)
+    before = charts(page)
+    field = page.get_by_label(strings("ko")["conditional.text.prompt"], exact=True)
+    field.fill("얇은 3 보라색")
+    field.press("Enter")
+    page.wait_for_timeout(300)
+    wait_rendered(page)
+    assert_no_exception(page)
+    assert charts(page) != before
+    assert "보라색" in page.locator('[data-testid="stAlert"]').first.inner_text()
 
 
 def test_sampling_animation_plays_in_the_browser(app_url, page):

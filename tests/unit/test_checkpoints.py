@@ -71,8 +71,19 @@ def test_garbage_with_a_matching_hash_is_refused(saved):
 
 
 def test_wrong_shape_is_refused(saved):
+    tensors, _ = ck.load_checkpoint("tiny", directory=saved)
+    expected = {key: value.shape for key, value in tensors.items()}
     with pytest.raises(ck.CheckpointError, match="shape"):
-        ck.load_checkpoint("tiny", expected_shapes={"weight": (4, 3)}, directory=saved)
+        ck.load_checkpoint("tiny", expected_shapes={**expected, "weight": (4, 3)}, directory=saved)
+
+
+def test_weights_of_another_model_version_are_refused(saved):
+    """A tensor the model does not have (its code changed since training) is a clear error, not a traceback."""
+    tensors, _ = ck.load_checkpoint("tiny", directory=saved)
+    expected = {key: value.shape for key, value in tensors.items()}
+    expected.pop(sorted(expected)[0])
+    with pytest.raises(ck.CheckpointError, match="tensors the model does not"):
+        ck.load_checkpoint("tiny", expected_shapes=expected, directory=saved)
 
 
 def test_scalar_tensors_keep_their_shape(tmp_path):

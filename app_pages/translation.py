@@ -1,0 +1,134 @@
+"""Image translation: CycleGAN between handwritten and printed digits (unpaired), with the
+cycle weight λ chosen among three trained checkpoints; StarGAN, one generator for five
+styles of digits; and the parameter count of one StarGAN against k(k−1) CycleGAN generators."""
+
+import numpy as np
+import streamlit as st
+
+from core import domains
+from core.models import translation
+from ui import figures, loaders, page, pictures, state
+from ui.i18n import t
+
+LAMBDAS = ["0", "1", "10"]  # cyclegan_l<λ>
+SHOWN = 8  # test digits in a row of the CycleGAN picture
+DOMAIN_COUNTS = np.arange(2, 11)  # k for the parameter-count plot
+
+page.header("translation")
+page.prose("translation.prose")
+
+
+def read(judge_name: str, images: np.ndarray) -> np.ndarray:
+    """The class a judge (a classifier checkpoint) reads in each image."""
+    return loaders.trained(judge_name).probs(images).argmax(axis=1)
+
+
+@st.fragment
+def cyclegan():
+    st.header(t("translation.cycle.title"))
+    st.latex(r"\mathcal{L}=\mathcal{L}_{\mathrm{GAN}}(G,D_B)+\mathcal{L}_{\mathrm{GAN}}(F,D_A)"
+             r"+\lambda\,\Big(\mathbb{E}_a\big\|F(G(a))-a\big\|_1+\mathbb{E}_b\big\|G(F(b))-b\big\|_1\Big)")
+    test, labels = loaders.gray_digits("test") / 16, loaders.digit_labels("test")
+    controls, plot = page.controls_and_plot()
+    with controls:
+        lam = state.choice(t("translation.cycle.lambda"), "lam", LAMBDAS, "10", widget=st.segmented_control,
+                           format_func=lambda v: f"λ = {v}", help=t("translation.cycle.lambda_help"))
+        start = state.number(t("translation.cycle.start"), "cycle_digit", 0, len(test) - SHOWN, 0, step=SHOWN)
+    models = {v: page.model_or_error(f"cyclegan_l{v}") for v in LAMBDAS}  # the table compares all three
+    if None in models.values() or page.model_or_error("printed_classifier") is None:
+        return
+    model, metrics = models[lam], {v: loaders.checkpoint_card(f"cyclegan_l{v}")["metrics"] for v in LAMBDAS}
+    with controls:
+        st.metric(t("translation.cycle.identity"), f"{metrics[lam]['identity_ab']:.1%}",
+                  help=t("translation.cycle.identity_help"))
+        st.metric(t("translation.cycle.cycle_error"), f"{metrics[lam]['cycle_error_a']:.3f}",
+                  help=t("translation.cycle.cycle_error_help"))
+    digits = test[start : start + SHOWN]
+    translated, back = model.cycle_a(digits)
+    with plot:
+        st.image(pictures.digit_picture(np.vstack([digits, translated, back]), columns=SHOWN), width="stretch",
+                 caption=t("translation.cycle.caption"))
+        readings = read("printed_classifier", translated)
+        errors = np.abs(back - digits).mean(axis=1)
+        st.caption(t("translation.cycle.readings", truth=" ".join(map(str, labels[start : start + SHOWN])),
+                     readings=" ".join(map(str, readings)), kept=int((readings == labels[start : start + SHOWN]).sum()),
+                     shown=SHOWN, error=errors.mean()))
+        printed = domains.printed_digits(labels[start : start + SHOWN], state.seed())
+        st.image(pictures.digit_picture(np.vstack([printed, model.translate_ba(printed)]), columns=SHOWN),
+                 width="stretch", caption=t("translation.cycle.caption_ba"))
+    rows = [{t("translation.cycle.table_lambda"): f"λ = {v}",
+             t("translation.cycle.identity_ab"): f"{metrics[v]['identity_ab']:.1%}",
+             t("translation.cycle.identity_ba"): f"{metrics[v]['identity_ba']:.1%}",
+             t("translation.cycle.cycle_error_a"): round(metrics[v]["cycle_error_a"], 4),
+             t("translation.cycle.cycle_error_b"): round(metrics[v]["cycle_error_b"], 4)} for v in LAMBDAS]
+    st.dataframe(rows, hide_index=True, width="stretch")
+    st.caption(t("translation.cycle.table_caption"))
+
+
+@st.fragment
+def stargan():
+    st.header(t("translation.star.title"))
+    st.latex(r"\mathcal{L}_G=\mathcal{L}_{\mathrm{adv}}+\lambda_{\mathrm{cls}}\,\mathcal{L}^{f}_{\mathrm{cls}}"
+             r"+\lambda_{\mathrm{rec}}\,\mathbb{E}_{x,c,c'}\big\|x-G(G(x,c),c')\big\|_1")
+    test, labels = loaders.gray_digits("test") / 16, loaders.digit_labels("test")
+    names = list(domains.DOMAINS)
+    controls, plot = page.controls_and_plot()
+    with controls:
+        index = state.number(t("translation.star.digit"), "star_digit", 0, len(test) - 1, 3, step=1)
+        target = state.choice(t("translation.star.target"), "domain", names, "thick",
+                              format_func=lambda d: t(f"translation.domains.{d}"))
+    model = page.model_or_error("stargan")
+    if model is None or page.model_or_error("domain_classifier") is None:
+        return
+    metrics, judge = (loaders.checkpoint_card(name)["metrics"] for name in ("stargan", "domain_classifier"))
+    with controls:
+        st.metric(t("translation.star.domain_accuracy"), f"{metrics['domain_accuracy']:.1%}",
+                  help=t("translation.star.domain_accuracy_help"))
+        st.metric(t("translation.star.identity_accuracy"), f"{metrics['identity_accuracy']:.1%}",
+                  help=t("translation.star.identity_accuracy_help"))
+    source = test[index : index + 1]
+    every = model.translate(np.repeat(source, len(names), axis=0), np.arange(len(names)))  # one per domain
+    chosen = every[names.index(target)][None]
+    with plot:
+        left, right = st.columns([1, 3])
+        left.image(pictures.digit_picture(np.vstack([source, chosen]), columns=1, cell=14), width="stretch",
+                   caption=t("translation.star.pair"))
+        right.image(pictures.digit_picture(every, columns=len(names), cell=14), width="stretch",
+                    caption=t("translation.star.every", domains=" · ".join(t(f"translation.domains.{d}") for d in names)))
+        domain_read, digit_read = read("domain_classifier", chosen)[0], read("classifier", chosen)[0]
+        st.caption(t("translation.star.readings", domain=t(f"translation.domains.{names[domain_read]}"),
+                     digit=digit_read, truth=labels[index]))
+    rows = [{t("translation.star.table_domain"): t(f"translation.domains.{d}"),
+             t("translation.star.domain_accuracy"): f"{metrics[f'domain_accuracy_{d}']:.1%}",
+             t("translation.star.identity_accuracy"): f"{metrics[f'identity_accuracy_{d}']:.1%}",
+             t("translation.star.reference"): f"{judge[f'reference_identity_{d}']:.1%}"} for d in names[1:]]
+    st.dataframe(rows, hide_index=True, width="stretch")
+
+
+@st.fragment
+def parameter_counts():
+    st.subheader(t("translation.counts.title"))
+    controls, plot = page.controls_and_plot()
+    with controls:
+        k = state.slider(t("translation.counts.domains"), "domains_k", 2, int(DOMAIN_COUNTS[-1]), len(domains.DOMAINS))
+        star, cycle = translation.stargan_generator_params(k), translation.cyclegan_generators_params(k)
+        st.metric(t("translation.counts.star"), f"{star:,}")
+        st.metric(t("translation.counts.cycle", pairs=k * (k - 1)), f"{cycle:,}")
+        st.metric(t("translation.counts.ratio"), f"{cycle / star:.1f}×")
+    with plot:
+        series = {t("translation.counts.star_line"): np.array([translation.stargan_generator_params(n)
+                                                               for n in DOMAIN_COUNTS]),
+                  t("translation.counts.cycle_line"): np.array([translation.cyclegan_generators_params(n)
+                                                                for n in DOMAIN_COUNTS])}
+        fig = figures.lines(DOMAIN_COUNTS, series, t("translation.counts.x"), t("translation.counts.y"),
+                            modes={name: "lines+markers" for name in series}, log_y=True,
+                            marker=(k, cycle, t("translation.counts.here", k=k)))
+        page.show(fig, height=320)
+    st.caption(t("translation.counts.caption"))
+
+
+cyclegan()
+stargan()
+parameter_counts()
+page.code_behind(translation.CycleGAN.train_step, translation.StarGAN.train_step, domains.restyle,
+                 translation.stargan_generator_params, translation.cyclegan_generators_params)

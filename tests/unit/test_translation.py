@@ -1,0 +1,209 @@
+"""Image translation: the printed font and the handwriting styles, the shapes of CycleGAN's and
+StarGAN's players, the cycle term and its weight, a tiny training run of each, and the
+parameter counts of one StarGAN generator against k(k - 1) CycleGAN generators."""
+
+import numpy as np
+import pytest
+import torch
+
+from core import quality
+from core.domains import DOMAINS, glyph_bitmaps, printed_digits, restyle, restyled_set
+from core.models.translation import (
+    CycleGAN,
+    CycleGANConfig,
+    StarGAN,
+    StarGANConfig,
+    cyclegan_generators_params,
+    generator_params,
+    stargan_generator_params,
+    translator,
+)
+from core.training import TrainConfig, train
+
+TINY_CYCLE = CycleGANConfig(cycle_weight=10.0, ngf=4, ndf=4, blocks=1)
+TINY_STAR = StarGANConfig(ngf=4, ndf=4, blocks=1)
+RECIPE = TrainConfig(epochs=2, batch_size=8, lr=1e-3, betas=(0.5, 0.999), patience=2, ema=0.5, monitor="loss")
+
+
+def digits(n=16):
+    return quality.gray("fit")[:n]
+
+
+def slant_measure(images):
+    """Mean normalised second moment of ink between row (downwards) and column, per image:
+    negative when the top leans right."""
+    grids = images.reshape(-1, 8, 8)
+    r, c = np.mgrid[0:8, 0:8]
+    mass = grids.sum(axis=(1, 2))
+    mr, mc = (grids * r).sum(axis=(1, 2)) / mass, (grids * c).sum(axis=(1, 2)) / mass
+    cov = (grids * (r - mr[:, None, None]) * (c - mc[:, None, None])).sum(axis=(1, 2)) / mass
+    var = (grids * (r - mr[:, None, None]) ** 2).sum(axis=(1, 2)) / mass
+    return cov / var
+
+
+# ----------------------------------------------------------------------------
+# Domains
+
+
+def test_the_ten_printed_glyphs_are_distinct_and_1_7_and_0_6_8_9_differ_by_several_pixels():
+    glyphs = glyph_bitmaps().reshape(10, -1)
+    differences = (glyphs[:, None] != glyphs[None]).sum(axis=2)  # (10, 10) Hamming distances
+    assert (differences + 100 * np.eye(10) >= 3).all()
+    assert min(differences[1, 7], differences[0, 8], differences[6, 8], differences[8, 9], differences[0, 6]) >= 3
+
+
+def test_printed_digits_are_seeded_in_range_and_jittered():
+    labels = np.repeat(np.arange(10), 20)
+    a, b, c = printed_digits(labels, 0), printed_digits(labels, 0), printed_digits(labels, 1)
+    assert a.shape == (200, 64) and a.dtype == np.float32
+    assert np.array_equal(a, b) and not np.array_equal(a, c)
+    assert a.min() >= 0 and a.max() <= 1
+    assert len({row.tobytes() for row in a[labels == 8]}) > 10  # jitter: the same 8 drawn many ways
+    first_ink_column = (a.reshape(-1, 8, 8).max(axis=1) > 0.3).argmax(axis=1)
+    assert len(set(first_ink_column[labels == 1])) > 1  # shifted, not always in the same place
+
+
+def test_restyle_keeps_shape_and_range_and_original_is_the_identity():
+    x = digits(40)
+    for name in DOMAINS:
+        out = restyle(x, name)
+        assert out.shape == x.shape and out.min() >= 0 and out.max() <= 1
+        assert np.array_equal(restyle(x, name), out)  # deterministic
+    assert np.array_equal(restyle(x, "original"), x)
+    assert not np.allclose(restyle(x, "thin"), x)
+    with pytest.raises(ValueError):
+        restyle(x, "bold")
+
+
+def test_slants_lean_opposite_ways_and_thick_has_more_ink_than_thin():
+    x = digits(100)
+    base = slant_measure(x)
+    left, right = slant_measure(restyle(x, "slant_left")) - base, slant_measure(restyle(x, "slant_right")) - base
+    assert (right < 0).mean() > 0.95 and (left > 0).mean() > 0.95  # top to the right: ink higher up sits further right
+    assert np.allclose(left.mean(), -right.mean(), rtol=0.2)  # the same shear, mirrored
+    ink = {name: restyle(x, name).sum(axis=1) for name in ("thin", "original", "thick")}
+    assert (ink["thin"] < ink["original"]).all() and (ink["original"] < ink["thick"]).all()
+
+
+def test_each_training_digit_is_seen_in_one_domain_only():
+    x = digits(200)
+    images, domains = restyled_set(x, seed=0)
+    assert set(np.unique(domains)) == set(range(len(DOMAINS)))
+    for d, name in enumerate(DOMAINS):
+        assert np.array_equal(images[domains == d], restyle(x[domains == d], name))
+
+
+# ----------------------------------------------------------------------------
+# CycleGAN
+
+
+def build_cycle(weight=10.0):
+    torch.manual_seed(0)
+    return CycleGAN(CycleGANConfig(cycle_weight=weight, ngf=4, ndf=4, blocks=1))
+
+
+def rows(n=16):
+    labels = np.random.default_rng(0).integers(10, size=n)
+    return np.concatenate([digits(n), printed_digits(labels, 0)], axis=1)
+
+
+def test_cyclegan_shapes():
+    model = build_cycle()
+    x = digits(5)
+    assert model.translate_ab(x).shape == (5, 64) and model.translate_ba(x).shape == (5, 64)
+    fake, back = model.cycle_a(x)
+    assert fake.shape == back.shape == (5, 64)
+    assert np.allclose(back, model.translate_ba(fake), atol=1e-6)  # F(G(x))
+    assert model.D_A(torch.as_tensor(x)).shape == (5, 4)  # one score per patch
+
+
+def test_cycle_loss_is_the_l1_way_back_in_both_directions():
+    model = build_cycle()
+    batch = torch.as_tensor(rows(8))
+    a, b = model.split(batch)
+    with torch.no_grad():
+        fake_b, fake_a = model.g(a), model.f(b)
+        expected = (model.f(fake_b) - a).abs().mean() + (model.g(fake_a) - b).abs().mean()
+        assert torch.allclose(model.cycle_loss(a, b, fake_b, fake_a), expected)
+        terms = model.loss(batch)
+    assert torch.allclose(terms["loss"], terms["loss_g"] + 10 * terms["cycle"])
+
+
+def test_lambda_zero_has_no_cycle_term_and_its_generators_get_only_adversarial_gradients():
+    batch = torch.as_tensor(rows(8))
+    for weight in (0.0, 10.0):
+        model = build_cycle(weight)
+        optimizers = model.configure_optimizers(RECIPE)
+        terms = model.train_step(batch, optimizers)
+        assert ("cycle" in terms) == (weight > 0)
+    model = build_cycle(0.0)
+    with torch.no_grad():
+        terms = model.loss(batch)
+    assert torch.allclose(terms["loss"], terms["loss_g"])  # the cycle error is reported, weighted by 0
+
+
+def test_cyclegan_discriminator_phase_leaves_the_generators_alone():
+    model = build_cycle()
+    optimizers = model.configure_optimizers(RECIPE)
+    before = [p.detach().clone() for p in model.G.parameters()]
+    optimizers["G"].step = lambda: None  # skip phase (2): what is left is phase (1)
+    model.train_step(torch.as_tensor(rows(8)), optimizers)
+    assert all(torch.equal(p, q) for p, q in zip(before, model.G.parameters()))
+
+
+def test_a_tiny_cyclegan_training_run():
+    model = build_cycle()
+    result = train(model, rows(16), rows(8), RECIPE, progress=lambda epoch, row: None)
+    assert len(result.history) == 2 and np.isfinite(result.best_val)
+    assert "train_cycle" in result.history[0] and "val_cycle" in result.history[0]
+
+
+# ----------------------------------------------------------------------------
+# StarGAN
+
+
+def build_star():
+    torch.manual_seed(0)
+    return StarGAN(TINY_STAR)
+
+
+def test_stargan_shapes_and_the_target_changes_the_output():
+    model = build_star()
+    x = digits(6)
+    assert model.translate(x, 2).shape == (6, 64)
+    assert np.array_equal(model.translate(x, np.full(6, 2)), model.translate(x, 2))
+    assert not np.allclose(model.translate(x, 1), model.translate(x, 2))
+    src, cls = model.D(torch.as_tensor(x))
+    assert src.shape == (6, 4) and cls.shape == (6, len(DOMAINS))
+
+
+def test_a_tiny_stargan_training_run():
+    model = build_star()
+    images, domains = restyled_set(digits(24), seed=0)
+    labelled = np.concatenate([images, domains[:, None].astype(np.float32)], axis=1)
+    result = train(model, labelled[:16], labelled[16:], RECIPE, progress=lambda epoch, row: None)
+    assert {"train_cls_d", "train_cls_g", "train_rec", "val_rec"} <= set(result.history[0])
+    assert np.isfinite(result.best_val)
+
+
+# ----------------------------------------------------------------------------
+# Parameter counts: one generator for k domains vs one per ordered pair
+
+
+def test_cyclegan_needs_k_times_k_minus_1_generators():
+    one = generator_params(translator(1, CycleGANConfig().ngf, CycleGANConfig().blocks))
+    k = np.arange(2, 11)
+    assert np.array_equal(cyclegan_generators_params(k), k * (k - 1) * one)
+    assert cyclegan_generators_params(2) == 2 * one  # G and F
+    assert cyclegan_generators_params(2) == sum(p.numel() for p in [*CycleGAN(CycleGANConfig()).G.parameters(),
+                                                                     *CycleGAN(CycleGANConfig()).F.parameters()])
+
+
+def test_stargan_generator_grows_only_through_its_input_channels():
+    config = StarGANConfig()
+    k = np.arange(2, 11)
+    counts = stargan_generator_params(k)
+    assert counts[3] == generator_params(StarGAN(StarGANConfig(domains=5)).generator)  # built and counted
+    # one more domain = one more input map into the first 3x3 convolution: ngf * 9 weights
+    assert np.array_equal(np.diff(counts), np.full(len(k) - 1, config.ngf * 3 * 3))
+    assert (counts < cyclegan_generators_params(k)).all()
