@@ -64,13 +64,12 @@ def stages():
     model, direct = page.model_or_error("progan"), page.model_or_error("progan_direct")
     if model is None or direct is None:
         return
-    rows = [picture(model.sample(SAMPLES, state.seed(), side), SAMPLES) for side in progan.RESOLUTIONS]
-    columns = st.columns([1, 6])
-    for side, row in zip(progan.RESOLUTIONS, rows):
-        columns[0].markdown(f"**{stage_label(side)}**")
-        columns[1].image(row, width="stretch")
-    columns[0].markdown(f"**{t('progressive_gan.stages.direct')}**")
-    columns[1].image(picture(direct.sample(SAMPLES, state.seed(), progan.RESOLUTIONS[-1]), SAMPLES), width="stretch")
+    rows = {stage_label(side): model.sample(SAMPLES, state.seed(), side) for side in progan.RESOLUTIONS}
+    rows[t("progressive_gan.stages.direct")] = direct.sample(SAMPLES, state.seed(), progan.RESOLUTIONS[-1])
+    for label, images in rows.items():
+        name, row = st.columns([1, 6], vertical_alignment="center")
+        name.markdown(f"**{label}**")
+        row.image(picture(images, SAMPLES), width="stretch")
     st.caption(t("progressive_gan.stages.caption"))
 
 

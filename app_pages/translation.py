@@ -27,7 +27,10 @@ def read(judge_name: str, images: np.ndarray) -> np.ndarray:
 def cyclegan():
     st.header(t("translation.cycle.title"))
     st.latex(r"\mathcal{L}=\mathcal{L}_{\mathrm{GAN}}(G,D_B)+\mathcal{L}_{\mathrm{GAN}}(F,D_A)"
-             r"+\lambda\,\Big(\mathbb{E}_a\big\|F(G(a))-a\big\|_1+\mathbb{E}_b\big\|G(F(b))-b\big\|_1\Big)")
+             r"+\lambda\,\underbrace{\Big(\mathbb{E}_a\big\|F(G(a))-a\big\|_1+\mathbb{E}_b\big\|G(F(b))-b\big\|_1\Big)}"
+             r"_{\text{cycle consistency}}")
+    st.latex(r"+\tfrac{1}{2}\lambda\,\underbrace{\Big(\mathbb{E}_b\big\|G(b)-b\big\|_1+\mathbb{E}_a\big\|F(a)-a\big\|_1\Big)}"
+             r"_{\text{identity}}")
     test, labels = loaders.gray_digits("test") / 16, loaders.digit_labels("test")
     controls, plot = page.controls_and_plot()
     with controls:
@@ -90,8 +93,8 @@ def stargan():
     every = model.translate(np.repeat(source, len(names), axis=0), np.arange(len(names)))  # one per domain
     chosen = every[names.index(target)][None]
     with plot:
-        left, right = st.columns([1, 3])
-        left.image(pictures.digit_picture(np.vstack([source, chosen]), columns=1, cell=14), width="stretch",
+        left, right = st.columns([2, 5])
+        left.image(pictures.digit_picture(np.vstack([source, chosen]), columns=2, cell=14), width="stretch",
                    caption=t("translation.star.pair"))
         right.image(pictures.digit_picture(every, columns=len(names), cell=14), width="stretch",
                     caption=t("translation.star.every", domains=" · ".join(t(f"translation.domains.{d}") for d in names)))

@@ -20,13 +20,12 @@ import random
 
 import numpy as np
 import torch
-import torch.nn as nn
 
 from core import data, prompts, quality, styles
 from core.evaluate import frechet_distance
 from core.models.classifier import DigitClassifier
 from core.models.conditional import GRID, PuzzleGAN, Text2Image, piece_mask, random_given, with_attributes
-from core.training import TrainResult, train
+from core.training import TrainResult, ValidationMonitor, train
 
 CAPTION_SEED = 0  # the test captions' synonyms
 SAMPLE_SEED = 0  # the noise of the measured samples
@@ -50,21 +49,16 @@ def fit_thresholds() -> styles.StyleThresholds:
 # Text2Image
 
 
-class CaptionMonitor(nn.Module):
+class CaptionMonitor(ValidationMonitor):
     """Text2Image as the training loop sees it, plus validation terms on the val carve:
     samples for fully worded captions of the val digits (both languages, VAL_DRAWS each)
     judged by the classifier: `fd` against the val digits and `digit_error`, the share not
     read as the digit asked for. No test digit is read."""
 
     def __init__(self, model: Text2Image, classifier: DigitClassifier):
-        super().__init__()
-        self.model, self.classifier = model, classifier.requires_grad_(False)
+        super().__init__(model)
+        self.classifier = classifier.requires_grad_(False)
 
-    def configure_optimizers(self, config):
-        return self.model.configure_optimizers(config)
-
-    def train_step(self, rows, optimizers):
-        return self.model.train_step(rows, optimizers)
 
     def loss(self, rows: torch.Tensor) -> dict[str, torch.Tensor]:
         digits, thickness, slant = (rows[:, i].long().numpy() for i in (-3, -2, -1))

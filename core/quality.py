@@ -26,13 +26,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-import torch.nn as nn
 
 from core import data
 from core.evaluate import copy_rate, frechet_distance, inception_score, nearest_neighbour, precision_recall
 from core.models.classifier import DigitClassifier, with_labels
 from core.models.gan import GAN, InfoGAN
-from core.training import TrainResult, train
+from core.training import TrainResult, ValidationMonitor, train
 
 N = 360  # images per draw: the size of the test part
 DRAWS = 10  # seeded draws averaged in every table
@@ -193,32 +192,27 @@ def measure_classifier(entry, model: DigitClassifier) -> dict[str, float]:
     return {"test_accuracy": accuracy, "num_params": model.num_params()}
 
 
-class FrechetMonitor(nn.Module):
+class FrechetMonitor(ValidationMonitor):
     """A GAN as the training loop sees it, plus one validation term: the Fréchet distance
     between the classifier features of VAL_SAMPLES fixed-noise samples and of the
     validation carve. It chooses the epoch; no test digit and no label is read."""
 
     def __init__(self, gan: GAN, classifier: DigitClassifier, samples: int = VAL_SAMPLES):
-        super().__init__()
-        self.gan, self.classifier, self.samples = gan, classifier.requires_grad_(False), samples
+        super().__init__(gan)
+        self.classifier, self.samples = classifier.requires_grad_(False), samples
 
-    def configure_optimizers(self, config):
-        return self.gan.configure_optimizers(config)
-
-    def train_step(self, real, optimizers):
-        return self.gan.train_step(real, optimizers)
 
     def loss(self, real: torch.Tensor) -> dict[str, torch.Tensor]:
-        fake = self.gan.generate(self.gan.fixed_noise(self.samples))
+        fake = self.model.generate(self.model.fixed_noise(self.samples))
         fd = frechet_distance(self.classifier.features(fake), self.classifier.features(real))
-        return {**self.gan.loss(real), "fd": torch.tensor(fd)}
+        return {**self.model.loss(real), "fd": torch.tensor(fd)}
 
 
 def fit_gan(entry, model: GAN) -> TrainResult:
     """The shared loop with the model's own two-phase step on the fit part; the epoch with the
     lowest validation Fréchet distance (of the averaged weights) is kept."""
     result = train(FrechetMonitor(model, load_classifier()), gray("fit"), gray("val"), entry.train)
-    return dataclasses.replace(result, model=result.model.gan.eval())
+    return dataclasses.replace(result, model=result.model.model.eval())
 
 
 def measure_gan(entry, model: GAN) -> dict[str, float]:

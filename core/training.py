@@ -111,6 +111,22 @@ def train(model, fit: np.ndarray, val: np.ndarray, config: TrainConfig,
     return TrainResult(average, best_epoch, best, config.monitor, time.perf_counter() - started, history)
 
 
+class ValidationMonitor(torch.nn.Module):
+    """A model trained by a game, as the loop sees it, with more validation terms: training is
+    the wrapped model's own (`configure_optimizers`, `train_step`); a subclass writes `loss`,
+    e.g. a Fréchet distance of samples to the validation carve, to choose the epoch by."""
+
+    def __init__(self, model: torch.nn.Module):
+        super().__init__()
+        self.model = model
+
+    def configure_optimizers(self, config: TrainConfig) -> dict:
+        return self.model.configure_optimizers(config)
+
+    def train_step(self, x: torch.Tensor, optimizers: dict) -> dict[str, torch.Tensor]:
+        return self.model.train_step(x, optimizers)
+
+
 def print_progress(epoch: int, row: dict) -> None:
     """One line per epoch on stderr: the command-line progress."""
     terms = "  ".join(f"{k}={v:.3f}" for k, v in row.items() if k != "epoch")

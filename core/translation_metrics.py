@@ -20,7 +20,6 @@ import dataclasses
 
 import numpy as np
 import torch
-import torch.nn as nn
 
 from core import data
 from core.domains import DOMAINS, all_domains, printed_digits, restyle, restyled_set
@@ -28,7 +27,7 @@ from core.evaluate import frechet_distance
 from core.models.classifier import DigitClassifier, with_labels
 from core.models.translation import CycleGAN, StarGAN
 from core.quality import gray, load_classifier
-from core.training import TrainResult, train
+from core.training import TrainResult, ValidationMonitor, train
 
 # Seeds of the printed digits of each part (and of the independent labels they show), and of
 # StarGAN's domain assignment; apart so that no two sets share a rendering.
@@ -110,7 +109,7 @@ def measure_domain_classifier(entry, model: DigitClassifier) -> dict[str, float]
 # CycleGAN
 
 
-class CycleMonitor(nn.Module):
+class CycleMonitor(ValidationMonitor):
     """A CycleGAN as the training loop sees it, plus one label-free validation term: how much the
     translations of the validation carve look like the other domain,
 
@@ -119,15 +118,9 @@ class CycleMonitor(nn.Module):
     The cycle error is not used: the epoch must be chosen alike for every lambda."""
 
     def __init__(self, model: CycleGAN, printed_judge: DigitClassifier, digit_judge: DigitClassifier):
-        super().__init__()
-        self.model = model
+        super().__init__(model)
         self.printed_judge, self.digit_judge = printed_judge.requires_grad_(False), digit_judge.requires_grad_(False)
 
-    def configure_optimizers(self, config):
-        return self.model.configure_optimizers(config)
-
-    def train_step(self, rows, optimizers):
-        return self.model.train_step(rows, optimizers)
 
     def loss(self, rows: torch.Tensor) -> dict[str, torch.Tensor]:
         a, b = self.model.split(rows)
@@ -167,21 +160,16 @@ def measure_cyclegan(entry, model: CycleGAN) -> dict[str, float]:
 # StarGAN
 
 
-class DomainMonitor(nn.Module):
+class DomainMonitor(ValidationMonitor):
     """A StarGAN as the training loop sees it, plus validation terms that read no digit label:
     domain_error = share of translations of the validation carve (each digit to every domain)
     that the domain classifier does not read as the target, and selection = domain_error + rec
     (both in [0, 1], both 0 at best): reach the target and keep a way back to the input."""
 
     def __init__(self, model: StarGAN, domain_judge: DigitClassifier):
-        super().__init__()
-        self.model, self.domain_judge = model, domain_judge.requires_grad_(False)
+        super().__init__(model)
+        self.domain_judge = domain_judge.requires_grad_(False)
 
-    def configure_optimizers(self, config):
-        return self.model.configure_optimizers(config)
-
-    def train_step(self, rows, optimizers):
-        return self.model.train_step(rows, optimizers)
 
     def loss(self, rows: torch.Tensor) -> dict[str, torch.Tensor]:
         x, _ = self.model.split(rows)

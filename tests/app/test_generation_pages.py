@@ -76,10 +76,15 @@ def test_puzzle_presets_shuffle_and_empty_choices():
 
 
 def test_with_most_pieces_given_the_completions_keep_the_digit():
-    at = open_page("conditional", pieces=",".join(str(p) for p in range(1, 15)), puzzle_digit="5")
-    assert_clean(at)
-    label = next(m.label for m in at.metric if m.label.startswith("Completions read as"))
-    assert int(metric(at, label).split("/")[0]) >= 3
+    """14 of 16 pieces given, four completions each of the first five test digits: nearly all
+    read as the original (the card measures 97% on all 360 with seeded pieces)."""
+    agree = 0
+    for index in range(5):
+        at = open_page("conditional", pieces=",".join(str(p) for p in range(1, 15)), puzzle_digit=str(index))
+        assert_clean(at)
+        label = next(m.label for m in at.metric if m.label.startswith("Completions read as"))
+        agree += int(metric(at, label).split("/")[0])
+    assert agree >= 16
 
 
 def test_the_cycle_weight_decides_whether_the_digit_survives():
@@ -88,7 +93,7 @@ def test_the_cycle_weight_decides_whether_the_digit_survives():
         at = open_page("translation", lam=lam)
         assert_clean(at)
         kept[lam] = float(metric(at, EN["translation.cycle.identity"]).rstrip("%"))
-    assert kept["10"] >= 85 and kept["10"] > kept["0"] + 20
+    assert kept["10"] >= 70 and kept["10"] > kept["0"] + 30
 
 
 @pytest.mark.parametrize("domain", ["original", "thin", "thick", "slant_left", "slant_right"])

@@ -106,7 +106,7 @@ def test_a_tiny_run_of_the_shared_loop_changes_the_generator(kind):
                    progress=lambda epoch, row: None)
     assert len(result.history) == 2 and result.monitor == "fd"
     assert {"train_loss_d", "train_loss_g", "val_fd"} <= set(result.history[0])
-    trained = result.model.gan.eval()
+    trained = result.model.model.eval()
     assert not np.allclose(trained.sample(8, seed=0), before)
 
 
