@@ -12,7 +12,7 @@ from ui.i18n import t
 
 LAMBDAS = ["0", "1", "10"]  # cyclegan_l<λ>
 SHOWN = 8  # test digits in a row of the CycleGAN picture
-DOMAIN_COUNTS = np.arange(2, 11)  # k for the parameter-count plot
+DOMAIN_COUNTS = tuple(range(2, 11))  # k for the parameter-count plot
 
 page.header("translation")
 page.prose("translation.prose")
@@ -113,17 +113,15 @@ def parameter_counts():
     st.subheader(t("translation.counts.title"))
     controls, plot = page.controls_and_plot()
     with controls:
-        k = state.slider(t("translation.counts.domains"), "domains_k", 2, int(DOMAIN_COUNTS[-1]), len(domains.DOMAINS))
-        star, cycle = translation.stargan_generator_params(k), translation.cyclegan_generators_params(k)
+        k = state.slider(t("translation.counts.domains"), "domains_k", 2, DOMAIN_COUNTS[-1], len(domains.DOMAINS))
+        star_counts, cycle_counts = loaders.generator_parameter_counts(DOMAIN_COUNTS)
+        star, cycle = int(star_counts[k - DOMAIN_COUNTS[0]]), int(cycle_counts[k - DOMAIN_COUNTS[0]])
         st.metric(t("translation.counts.star"), f"{star:,}")
         st.metric(t("translation.counts.cycle", pairs=k * (k - 1)), f"{cycle:,}")
         st.metric(t("translation.counts.ratio"), f"{cycle / star:.1f}×")
     with plot:
-        series = {t("translation.counts.star_line"): np.array([translation.stargan_generator_params(n)
-                                                               for n in DOMAIN_COUNTS]),
-                  t("translation.counts.cycle_line"): np.array([translation.cyclegan_generators_params(n)
-                                                                for n in DOMAIN_COUNTS])}
-        fig = figures.lines(DOMAIN_COUNTS, series, t("translation.counts.x"), t("translation.counts.y"),
+        series = {t("translation.counts.star_line"): star_counts, t("translation.counts.cycle_line"): cycle_counts}
+        fig = figures.lines(np.array(DOMAIN_COUNTS), series, t("translation.counts.x"), t("translation.counts.y"),
                             modes={name: "lines+markers" for name in series}, log_y=True,
                             marker=(k, cycle, t("translation.counts.here", k=k)))
         page.show(fig, height=320)

@@ -6,11 +6,10 @@ Starting servers and waiting for a rendered page reuse the helpers of tests/e2e/
 from __future__ import annotations
 
 import contextlib
-import subprocess
 import time
 from pathlib import Path
 
-from tests.e2e.conftest import free_port, start_streamlit, wait_healthy
+from tests.e2e.conftest import free_port, start_streamlit, stop_streamlit, wait_healthy
 
 SLIDER = '[data-testid="stSlider"]'
 # Older Streamlit thumbs are a div with role="slider"; 1.67 (react-aria) has a hidden <input type="range">.
@@ -55,12 +54,7 @@ def server(script: Path, log_path: Path):
         wait_healthy(port)
         yield process, port, started
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_streamlit(process)
 
 
 def rss_mb(pid: int) -> float:

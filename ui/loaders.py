@@ -132,3 +132,13 @@ def infogan_confusion() -> np.ndarray:
     from core import quality
 
     return quality.matched_confusion(trained("infogan"))
+
+
+@st.cache_data(show_spinner=False)
+def generator_parameter_counts(domain_counts: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Parameters of one StarGAN generator and of k(k−1) CycleGAN generators for each k,
+    counted on modules built once per process."""
+    from core.models import translation
+
+    counts = np.array(domain_counts)
+    return translation.stargan_generator_params(counts), translation.cyclegan_generators_params(counts)

@@ -46,6 +46,17 @@ def start_streamlit(script: Path, port: int, log_path: Path) -> subprocess.Popen
     return subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
 
 
+def stop_streamlit(process: subprocess.Popen, grace: float = 10.0) -> None:
+    """SIGTERM, and SIGKILL if the server has not exited within `grace` seconds (a script run
+    or fragment still busy at the end of a session must not fail the last test's teardown)."""
+    process.terminate()
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def wait_healthy(port: int, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -71,8 +82,7 @@ def app_url(server_log):
         wait_healthy(port)
         yield f"http://127.0.0.1:{port}"
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        stop_streamlit(server)
 
 
 @pytest.fixture(scope="session")
