@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
-SIDE = 8
+from core.data import SIDE
+
 DOMAINS = ("original", "thin", "thick", "slant_left", "slant_right")
 
 # The font: 7 rows of 5 columns per digit, "#" = ink.
