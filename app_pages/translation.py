@@ -23,6 +23,10 @@ def read(judge_name: str, images: np.ndarray) -> np.ndarray:
     return loaders.trained(judge_name).probs(images).argmax(axis=1)
 
 
+def spaced(digits: np.ndarray) -> str:
+    return " ".join(map(str, digits))
+
+
 @st.fragment
 def cyclegan():
     st.header(t("translation.cycle.title"))
@@ -38,12 +42,15 @@ def cyclegan():
                            format_func=lambda v: f"λ = {v}", help=t("translation.cycle.lambda_help"))
         start = state.number(t("translation.cycle.start"), "cycle_digit", 0, len(test) - SHOWN, 0, step=SHOWN)
     models = {v: page.model_or_error(f"cyclegan_l{v}") for v in LAMBDAS}  # the table compares all three
-    if None in models.values() or page.model_or_error("printed_classifier") is None:
+    judges = [page.model_or_error(name) for name in ("printed_classifier", "classifier")]
+    if None in models.values() or None in judges:
         return
     model, metrics = models[lam], {v: loaders.checkpoint_card(f"cyclegan_l{v}")["metrics"] for v in LAMBDAS}
     with controls:
         st.metric(t("translation.cycle.identity"), f"{metrics[lam]['identity_ab']:.1%}",
                   help=t("translation.cycle.identity_help"))
+        st.metric(t("translation.cycle.identity_back"), f"{metrics[lam]['identity_ba']:.1%}",
+                  help=t("translation.cycle.identity_back_help"))
         st.metric(t("translation.cycle.cycle_error"), f"{metrics[lam]['cycle_error_a']:.3f}",
                   help=t("translation.cycle.cycle_error_help"))
     digits = test[start : start + SHOWN]
@@ -51,14 +58,19 @@ def cyclegan():
     with plot:
         st.image(pictures.digit_picture(np.vstack([digits, translated, back]), columns=SHOWN), width="stretch",
                  caption=t("translation.cycle.caption"))
-        readings = read("printed_classifier", translated)
-        errors = np.abs(back - digits).mean(axis=1)
-        st.caption(t("translation.cycle.readings", truth=" ".join(map(str, labels[start : start + SHOWN])),
-                     readings=" ".join(map(str, readings)), kept=int((readings == labels[start : start + SHOWN]).sum()),
-                     shown=SHOWN, error=errors.mean()))
-        printed = domains.printed_digits(labels[start : start + SHOWN], state.seed())
-        st.image(pictures.digit_picture(np.vstack([printed, model.translate_ba(printed)]), columns=SHOWN),
+        truth = labels[start : start + SHOWN]
+        readings, back_readings = read("printed_classifier", translated), read("classifier", back)
+        st.caption(t("translation.cycle.readings", truth=spaced(truth), readings=spaced(readings),
+                     kept=int((readings == truth).sum()), back=spaced(back_readings),
+                     back_kept=int((back_readings == truth).sum()), shown=SHOWN,
+                     error=np.abs(back - digits).mean()))
+        printed = domains.printed_digits(truth, state.seed())
+        handwritten = model.translate_ba(printed)
+        st.image(pictures.digit_picture(np.vstack([printed, handwritten]), columns=SHOWN),
                  width="stretch", caption=t("translation.cycle.caption_ba"))
+        readings = read("classifier", handwritten)
+        st.caption(t("translation.cycle.readings_ba", truth=spaced(truth), readings=spaced(readings),
+                     kept=int((readings == truth).sum()), shown=SHOWN))
     rows = [{t("translation.cycle.table_lambda"): f"λ = {v}",
              t("translation.cycle.identity_ab"): f"{metrics[v]['identity_ab']:.1%}",
              t("translation.cycle.identity_ba"): f"{metrics[v]['identity_ba']:.1%}",

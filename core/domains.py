@@ -1,9 +1,9 @@
 """The image domains of the translation page, made here from the shared digits (no downloads).
 
-- Printed digits: a 5x7 bitmap font rendered the way the handwritten digits were made (a 32x32
-  bitmap averaged over 4x4 blocks), with a little random jitter (position, stroke width,
-  intensity). With the handwritten digits they are the two unpaired domains A (handwritten)
-  and B (printed) of CycleGAN.
+- Printed digits: a 5x7 bitmap font rendered the way the handwritten digits were made (scaled
+  to fill a 32x32 bitmap, averaged over 4x4 blocks), with a little random jitter (size,
+  position, stroke width, intensity). With the handwritten digits they are the two unpaired
+  domains A (handwritten) and B (printed) of CycleGAN.
 - Handwriting styles for StarGAN: deterministic restyles of handwritten digits,
 
       DOMAINS = ("original", "thin", "thick", "slant_left", "slant_right"),
@@ -21,26 +21,33 @@ from core.data import SIDE
 
 DOMAINS = ("original", "thin", "thick", "slant_left", "slant_right")
 
-# The font: 7 rows of 5 columns per digit, "#" = ink.
+# The font: 7 rows of 5 columns per digit, "#" = ink. Where fonts differ, the glyph takes the
+# shape the handwritten digits have, so that turning one into the other is a change of style: a 1
+# with a flag and no foot, a 5 whose belly opens to the left, a 9 whose tail curls round at the
+# bottom. (With the 5 and 9 of the usual 5x7 display font, a handwritten 9 lay nearer a printed 5
+# than a printed 9, and CycleGAN translated it into one.)
 GLYPHS = (
     (".###.", "#...#", "#...#", "#...#", "#...#", "#...#", ".###."),  # 0
-    ("..#..", ".##..", "..#..", "..#..", "..#..", "..#..", ".###."),  # 1
+    ("...#.", "..##.", ".#.#.", "...#.", "...#.", "...#.", "...#."),  # 1
     (".###.", "#...#", "....#", "...#.", "..#..", ".#...", "#####"),  # 2
     ("#####", "...#.", "..#..", "...#.", "....#", "#...#", ".###."),  # 3
     ("...#.", "..##.", ".#.#.", "#..#.", "#####", "...#.", "...#."),  # 4
-    ("#####", "#....", "####.", "....#", "....#", "#...#", ".###."),  # 5
+    ("#####", "#....", "#....", "####.", "....#", "....#", "####."),  # 5
     ("..##.", ".#...", "#....", "####.", "#...#", "#...#", ".###."),  # 6
     ("#####", "....#", "...#.", "..#..", ".#...", ".#...", ".#..."),  # 7
     (".###.", "#...#", "#...#", ".###.", "#...#", "#...#", ".###."),  # 8
-    (".###.", "#...#", "#...#", ".####", "....#", "...#.", ".##.."),  # 9
+    (".###.", "#...#", "#...#", ".####", "....#", "....#", ".###."),  # 9
 )
 GLYPH_ROWS, GLYPH_COLS = 7, 5
-# Rendered as the handwritten digits were made (a 32x32 bitmap summed over 4x4 blocks): the font is
-# drawn at 4x scale into a 32x32 canvas and block-averaged to 8x8, so both domains share stroke
-# width and blur and differ in the shapes of the digits.
-SCALE = 4  # 32x32 bitmap -> 8x8 image
-MAX_GROW = 1  # strokes thickened by 0..MAX_GROW bitmap pixels on each side (at 32x32)
-MAX_SHIFT = 3  # position jitter: up to 3 bitmap pixels (3/4 of an image pixel) each way
+# Drawn as the handwritten digits were made: each of those was scaled to fill a 32x32 bitmap, then
+# summed over 4x4 blocks to 8x8. A glyph is stretched to HEIGHTS x WIDTHS bitmap pixels (the frame
+# the handwritten digits fill: the full height, 4 to 5 image columns), jittered, and block-averaged,
+# so both domains share size, stroke width and blur and differ in the shapes of the strokes.
+BITMAP = 32  # side of the bitmap -> 8x8 image
+HEIGHTS = (28, 32)  # glyph height in bitmap pixels, drawn uniformly in this range
+WIDTHS = (16, 20)  # glyph width in bitmap pixels
+MAX_GROW = 2  # strokes thickened by 0..MAX_GROW bitmap pixels on each side
+MAX_SHIFT = 2  # position jitter: up to 2 bitmap pixels (half an image pixel) each way
 MIN_INK = 0.8  # stroke intensity drawn uniformly in [MIN_INK, 1]
 
 # Restyle strengths, chosen so the digit classifier still reads the restyled test digits (see
@@ -55,29 +62,41 @@ def glyph_bitmaps() -> np.ndarray:
     return np.array([[[ch == "#" for ch in row] for row in glyph] for glyph in GLYPHS], dtype=np.float32)
 
 
+def stretch(glyph: np.ndarray, height: int, width: int) -> np.ndarray:
+    """A (7, 5) glyph drawn height x width by nearest neighbour: pixel (r, c) takes the glyph's
+    cell (r * 7 // height, c * 5 // width)."""
+    rows = np.arange(height) * GLYPH_ROWS // height
+    cols = np.arange(width) * GLYPH_COLS // width
+    return glyph[np.ix_(rows, cols)]
+
+
 def printed_digits(labels: np.ndarray, seed: int, min_ink: float = MIN_INK) -> np.ndarray:
-    """Printed digits for `labels` (N,): each glyph drawn 4x large in a 32x32 bitmap with a random
-    stroke width and position, then averaged over 4x4 blocks to 8x8 and scaled to a random
+    """Printed digits for `labels` (N,): each glyph stretched to a random size in a 32x32 bitmap,
+    shifted and thickened at random, then averaged over 4x4 blocks to 8x8 and scaled to a random
     stroke intensity in [min_ink, 1]. (N, 64) float32 in [0, 1]."""
     from scipy.ndimage import binary_dilation
 
     labels = np.asarray(labels, dtype=np.int64)
     rng = np.random.default_rng(seed)
-    big = np.kron(glyph_bitmaps(), np.ones((SCALE, SCALE), dtype=np.float32)).astype(bool)  # (10, 28, 20)
-    side, rows, cols = SIDE * SCALE, GLYPH_ROWS * SCALE, GLYPH_COLS * SCALE
+    glyphs = glyph_bitmaps().astype(bool)
     n = len(labels)
+    heights = rng.integers(HEIGHTS[0], HEIGHTS[1] + 1, size=n)
+    widths = rng.integers(WIDTHS[0], WIDTHS[1] + 1, size=n)
     grow = rng.integers(0, MAX_GROW + 1, size=n)
     shift = rng.integers(-MAX_SHIFT, MAX_SHIFT + 1, size=(n, 2))
     ink = rng.uniform(min_ink, 1.0, size=n)
+    scale = BITMAP // SIDE
     images = np.zeros((n, SIDE, SIDE), dtype=np.float32)
     for i in range(n):
-        bitmap = np.zeros((side + 2 * MAX_SHIFT, side + 2 * MAX_SHIFT), dtype=bool)  # margin: nothing falls off
-        top, left = MAX_SHIFT + (side - rows) // 2 + shift[i, 0], MAX_SHIFT + (side - cols) // 2 + shift[i, 1]
-        bitmap[top : top + rows, left : left + cols] = big[labels[i]]
-        bitmap = bitmap[MAX_SHIFT:-MAX_SHIFT, MAX_SHIFT:-MAX_SHIFT]  # the 32x32 canvas; a shifted glyph may lose its edge
+        height, width = int(heights[i]), int(widths[i])
+        canvas = np.zeros((BITMAP + 2 * MAX_SHIFT, BITMAP + 2 * MAX_SHIFT), dtype=bool)  # margin: nothing falls off
+        top = MAX_SHIFT + (BITMAP - height) // 2 + shift[i, 0]
+        left = MAX_SHIFT + (BITMAP - width) // 2 + shift[i, 1]
+        canvas[top : top + height, left : left + width] = stretch(glyphs[labels[i]], height, width)
+        bitmap = canvas[MAX_SHIFT:-MAX_SHIFT, MAX_SHIFT:-MAX_SHIFT]  # the 32x32 bitmap; a shifted glyph may lose its edge
         if grow[i]:
             bitmap = binary_dilation(bitmap, iterations=int(grow[i]))
-        images[i] = ink[i] * bitmap.reshape(SIDE, SCALE, SIDE, SCALE).mean(axis=(1, 3))
+        images[i] = ink[i] * bitmap.reshape(SIDE, scale, SIDE, scale).mean(axis=(1, 3))
     return images.reshape(n, SIDE * SIDE)
 
 

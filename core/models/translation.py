@@ -136,9 +136,8 @@ class CycleGAN(nn.Module):
     """G: A -> B and F: B -> A, with D_B judging G's images and D_A judging F's [1].
 
     The identity loss of [1] (weighted 0.5 lambda there, as here) asks each map to leave an image
-    of its own target domain alone, so it changes only what makes the other domain; it raised the
-    digits kept through G from about 0.52 to 0.75 at lambda = 10. Tied to lambda, it is off at
-    lambda = 0 with the cycle term: that checkpoint is two plain GANs."""
+    of its own target domain alone, so it changes only what makes the other domain. Tied to
+    lambda, it is off at lambda = 0 with the cycle term: that checkpoint is two plain GANs."""
 
     def __init__(self, config: CycleGANConfig):
         super().__init__()

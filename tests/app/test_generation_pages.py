@@ -1,6 +1,7 @@
 """Lecture 10's last pages: conditional generation (Text2Image, Puzzle-GAN), image
 translation (CycleGAN, StarGAN) and the Progressive GAN."""
 
+import re
 import shutil
 
 import numpy as np
@@ -88,12 +89,18 @@ def test_with_most_pieces_given_the_completions_keep_the_digit():
 
 
 def test_the_cycle_weight_decides_whether_the_digit_survives():
-    kept = {}
+    """λ = 10 against λ = 0: the cards' digits kept (G at the issue's bar; F far more often), and in
+    the live row the round trip F(G(x)) comes back to the digit far more often."""
+    kept_ab, kept_ba, came_back = {}, {}, {}
     for lam in ("0", "10"):
         at = open_page("translation", lam=lam)
         assert_clean(at)
-        kept[lam] = float(metric(at, EN["translation.cycle.identity"]).rstrip("%"))
-    assert kept["10"] >= 70 and kept["10"] > kept["0"] + 30
+        kept_ab[lam] = float(metric(at, EN["translation.cycle.identity"]).rstrip("%"))
+        kept_ba[lam] = float(metric(at, EN["translation.cycle.identity_back"]).rstrip("%"))
+        readings = next(c.value for c in at.caption if "F(G(x)) as" in c.value)
+        came_back[lam] = int(re.search(r"\((\d) of 8 came back\)", readings).group(1))
+    assert kept_ab["10"] >= 85 and kept_ba["10"] > kept_ba["0"] + 30
+    assert came_back["10"] >= came_back["0"] + 3
 
 
 @pytest.mark.parametrize("domain", ["original", "thin", "thick", "slant_left", "slant_right"])

@@ -13,12 +13,13 @@ def cyclegan_metrics(weight: int) -> dict:
 
 
 def test_the_cycle_term_keeps_the_digit_and_the_way_back():
-    """lambda = 10 against lambda = 0 (same everything else): the way back F(G(x)) lands far
-    closer to x, and the printed classifier reads G(x) as x's digit far more often."""
+    """lambda = 10 against lambda = 0 (same everything else): both round trips land far closer to
+    where they started, G(x) keeps x's digit as the issue asks, and F(y) keeps y's digit far more
+    often (without the cycle, G's local convolutions keep most digits by themselves; F does not)."""
     no_cycle, cycle = cyclegan_metrics(0), cyclegan_metrics(10)
     assert cycle["cycle_error_a"] < 0.5 * no_cycle["cycle_error_a"]
     assert cycle["cycle_error_b"] < 0.5 * no_cycle["cycle_error_b"]
-    assert cycle["identity_ab"] >= 0.7 and cycle["identity_ab"] > no_cycle["identity_ab"] + 0.3  # issue 7 asks 0.85
+    assert cycle["identity_ab"] >= 0.85 and cycle["identity_ba"] > no_cycle["identity_ba"] + 0.3
 
 
 def test_the_cyclegans_differ_only_in_lambda():

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from core import quality
-from core.domains import DOMAINS, glyph_bitmaps, printed_digits, restyle, restyled_set
+from core import data, quality
+from core.domains import DOMAINS, glyph_bitmaps, printed_digits, restyle, restyled_set, stretch
 from core.models.translation import (
     CycleGAN,
     CycleGANConfig,
@@ -45,11 +45,33 @@ def slant_measure(images):
 # Domains
 
 
-def test_the_ten_printed_glyphs_are_distinct_and_1_7_and_0_6_8_9_differ_by_several_pixels():
+def test_the_ten_printed_glyphs_differ_pairwise_by_at_least_three_cells():
     glyphs = glyph_bitmaps().reshape(10, -1)
     differences = (glyphs[:, None] != glyphs[None]).sum(axis=2)  # (10, 10) Hamming distances
     assert (differences + 100 * np.eye(10) >= 3).all()
-    assert min(differences[1, 7], differences[0, 8], differences[6, 8], differences[8, 9], differences[0, 6]) >= 3
+
+
+def ink_extent(images: np.ndarray, axis: int) -> float:
+    """Mean number of rows (axis=2) or columns (axis=1) from the first to the last one holding ink."""
+    ink = images.reshape(-1, 8, 8).max(axis=axis) > 0.25
+    first, last = ink.argmax(axis=1), 7 - ink[:, ::-1].argmax(axis=1)
+    return float((last - first + 1).mean())
+
+
+def test_printed_digits_fill_the_frame_as_the_handwritten_ones_do():
+    """Both domains share the frame (full height, about five columns wide), so the translation
+    changes the strokes, not the size or place of the digit. The 1s are left out of the widths."""
+    handwritten, labels = quality.gray("fit"), data.digits("fit").labels
+    printed = printed_digits(labels, 0)
+    assert ink_extent(printed, axis=2) >= 7.5 and ink_extent(handwritten, axis=2) >= 7.5
+    assert abs(ink_extent(printed[labels != 1], axis=1) - ink_extent(handwritten[labels != 1], axis=1)) < 0.75
+
+
+def test_stretching_a_glyph_by_whole_factors_repeats_each_cell():
+    glyph = glyph_bitmaps()[4]
+    assert np.array_equal(stretch(glyph, 7, 5), glyph)
+    assert np.array_equal(stretch(glyph, 28, 20), np.kron(glyph, np.ones((4, 4))))
+    assert stretch(glyph, 30, 17).shape == (30, 17)
 
 
 def test_printed_digits_are_seeded_in_range_and_jittered():
