@@ -42,20 +42,26 @@ def meaning_label(category: str, value: str) -> str:
     return f"{t(f'conditional.styles.{value}')}: " if value else ""
 
 
-@st.fragment
 def text_to_image():
     st.header(t("conditional.text.title"))
     st.latex(r"t=\frac{1}{|w|}\sum_{w\,\in\,\text{prompt}}E[w],\qquad "
              r"\min_G\max_D\ \mathbb{E}_{x,t}\big[\log D(x,t)\big]+\mathbb{E}_{z,t}\big[\log\big(1-D(G(z,t),t)\big)\big]")
+    if page.model_or_error("text2image") is None or page.model_or_error("classifier") is None:
+        return
+    text_to_image_demo()
+    text_to_image_metrics()
+
+
+@st.fragment
+def text_to_image_demo():
+    """The prompt and its samples: the only part a prompt or count change reruns."""
     controls, plot = page.controls_and_plot()
     with controls:
         text = state.text(t("conditional.text.prompt"), "prompt", t("conditional.text.default_prompt"), max_chars=60,
                           help=t("conditional.text.prompt_help"))
         count = state.slider(t("conditional.text.count"), "count", 4, 24, 12, step=4)
         st.caption(t("conditional.text.examples"))
-    model, judge = page.model_or_error("text2image"), page.model_or_error("classifier")
-    if model is None or judge is None:
-        return
+    model, judge = loaders.trained("text2image"), loaders.trained("classifier")  # loaded by text_to_image
     prompt = prompts.parse(text)
     with controls:
         if prompt.unknown:
@@ -82,6 +88,10 @@ def text_to_image():
         if prompt.digit is not None:
             st.metric(t("conditional.text.as_requested"), f"{int((readings == prompt.digit).sum())} / {count}")
         page.show(readings_figure(probs, prompt.digit), height=240)
+
+
+def text_to_image_metrics():
+    """The checkpoint's measured figures on the test captions."""
     metrics = loaders.checkpoint_card("text2image")["metrics"]
     columns = st.columns(4)
     columns[0].metric(t("conditional.text.digit_accuracy"), f"{metrics['digit_accuracy']:.1%}",

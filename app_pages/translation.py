@@ -120,9 +120,15 @@ def stargan():
     st.dataframe(rows, hide_index=True, width="stretch")
 
 
-@st.fragment
 def parameter_counts():
     st.subheader(t("translation.counts.title"))
+    parameter_counts_demo()
+    st.caption(t("translation.counts.caption"))
+
+
+@st.fragment
+def parameter_counts_demo():
+    """k and the plot: the only part moving k reruns."""
     controls, plot = page.controls_and_plot()
     with controls:
         k = state.slider(t("translation.counts.domains"), "domains_k", 2, DOMAIN_COUNTS[-1], len(domains.DOMAINS))
@@ -137,7 +143,6 @@ def parameter_counts():
                             modes={name: "lines+markers" for name in series}, log_y=True,
                             marker=(k, cycle, t("translation.counts.here", k=k)))
         page.show(fig, height=320)
-    st.caption(t("translation.counts.caption"))
 
 
 cyclegan()
