@@ -71,9 +71,9 @@ def text_to_image_demo():
             st.warning(t("conditional.text.conflicts", words=", ".join(f"`{w}`" for w in prompt.conflicts)),
                        icon=":material/call_split:")
         with st.expander(t("conditional.text.vocabulary"), expanded=bool(prompt.unknown)):
-            for category, meanings in prompts.VOCABULARY.items():
-                st.markdown(f"**{t(f'conditional.vocabulary.{category}')}**  \n" + " · ".join(
-                    f"{meaning_label(category, value)}{', '.join(words)}" for value, words in meanings.items()))
+            st.markdown("\n\n".join(f"**{t(f'conditional.vocabulary.{category}')}**  \n" + " · ".join(
+                f"{meaning_label(category, value)}{', '.join(words)}" for value, words in meanings.items())
+                for category, meanings in prompts.VOCABULARY.items()))
     with plot:
         if not text.strip():
             st.info(t("conditional.text.empty"), icon=":material/keyboard:")
