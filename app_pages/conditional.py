@@ -46,14 +46,15 @@ def text_to_image():
     st.header(t("conditional.text.title"))
     st.latex(r"t=\frac{1}{|w|}\sum_{w\,\in\,\text{prompt}}E[w],\qquad "
              r"\min_G\max_D\ \mathbb{E}_{x,t}\big[\log D(x,t)\big]+\mathbb{E}_{z,t}\big[\log\big(1-D(G(z,t),t)\big)\big]")
-    if page.model_or_error("text2image") is None or page.model_or_error("classifier") is None:
+    model, judge = page.model_or_error("text2image"), page.model_or_error("classifier")
+    if model is None or judge is None:
         return
-    text_to_image_demo()
+    text_to_image_demo(model, judge)
     text_to_image_metrics()
 
 
 @st.fragment
-def text_to_image_demo():
+def text_to_image_demo(model, judge):
     """The prompt and its samples: the only part a prompt or count change reruns."""
     controls, plot = page.controls_and_plot()
     with controls:
@@ -61,7 +62,6 @@ def text_to_image_demo():
                           help=t("conditional.text.prompt_help"))
         count = state.slider(t("conditional.text.count"), "count", 4, 24, 12, step=4)
         st.caption(t("conditional.text.examples"))
-    model, judge = loaders.trained("text2image"), loaders.trained("classifier")  # loaded by text_to_image
     prompt = prompts.parse(text)
     with controls:
         if prompt.unknown:

@@ -32,12 +32,13 @@ def fade_in():
     st.header(t("progressive_gan.fade.title"))
     st.latex(r"G_\alpha(z)=(1-\alpha)\,\mathrm{up}\big(\mathrm{toImage}_{r/2}(h_{r/2})\big)"
              r"+\alpha\,\mathrm{toImage}_{r}\big(\mathrm{block}_r(\mathrm{up}(h_{r/2}))\big),\qquad \alpha:0\to1")
-    if page.model_or_error("progan") is not None:
-        fade_in_demo()
+    model = page.model_or_error("progan")
+    if model is not None:
+        fade_in_demo(model)
 
 
 @st.fragment
-def fade_in_demo():
+def fade_in_demo(model):
     """The stage and α: the only part moving them reruns."""
     controls, plot = page.controls_and_plot()
     with controls:
@@ -47,7 +48,6 @@ def fade_in_demo():
                              disabled=stage == STAGES[0])
         if stage == STAGES[0]:
             st.caption(t("progressive_gan.fade.first_stage"))
-    model = loaders.trained("progan")  # loaded by fade_in
     resolution = int(stage)
     with plot:
         if resolution == progan.RESOLUTIONS[0]:

@@ -67,16 +67,16 @@ def lines(x, series: dict[str, np.ndarray], x_title: str, y_title: str, title: s
     fig.update_layout(title=title, xaxis_title=x_title, yaxis_title=y_title, hovermode="closest",
                       legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
     if log_x:
-        fig.update_xaxes(**log_axis(np.concatenate([np.ravel(v) for v in (x.values() if isinstance(x, dict) else [x])])))
+        fig.update_xaxes(**log_axis(x.values() if isinstance(x, dict) else [x]))
     if log_y:
-        fig.update_yaxes(**log_axis(np.concatenate([np.ravel(y) for y in series.values()])))
+        fig.update_yaxes(**log_axis(series.values()))
     return fig
 
 
-def log_axis(values) -> dict:
-    """A log axis; over 1.5 to 8 decades labelled at powers of ten only (Plotly's own 2s and 5s
-    between them crowd a short axis into unreadable digits)."""
-    values = np.asarray(values, dtype=np.float64)
+def log_axis(arrays) -> dict:
+    """A log axis for the values of `arrays`; over 1.5 to 8 decades labelled at powers of ten
+    only (Plotly's own 2s and 5s between them crowd a short axis into unreadable digits)."""
+    values = np.concatenate([np.ravel(np.asarray(a, dtype=np.float64)) for a in arrays])
     values = values[np.isfinite(values) & (values > 0)]
     decades = np.log10(values.max() / values.min()) if values.size else 0.0
     return dict(type="log", dtick=1) if 1.5 <= decades <= 8 else dict(type="log")
