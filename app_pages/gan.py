@@ -8,7 +8,7 @@ import streamlit as st
 
 from core import gan_lab, gan_theory
 from ui import figures, loaders, page, state
-from ui.i18n import t
+from ui.i18n import literal, t
 
 UNITS = ["8", "16", "32", "64", "128", "256"]
 RATES = ["0.0001", "0.0003", "0.001", "0.003", "0.01", "0.03", "0.1"]
@@ -17,6 +17,7 @@ NUMBER_FIELDS = {"g_units", "d_units", "g_lr", "d_lr", "reg_weight"}  # held as 
 VIEWS = ["real", "fake", "heatmap", "manifold", "arrows"]
 FRAME_SECONDS = {"fast": 0.25, "slow": 1.0}  # the display refresh while playing
 TRAIN_SECONDS = 0.12  # training time per frame and session: a classroom shares the server's cores
+TYPED_MAX_CHARS = gan_lab.MAX_POINTS * 50  # the most points the lab takes, one "x, y" line of up to 50 characters each
 
 page.header("gan")
 st.latex(r"\min_G \max_D V(D,G)=\mathbb{E}_{x\sim p_{\mathrm{data}}(x)}\big[\log D(x)\big]"
@@ -103,13 +104,14 @@ def custom_points() -> np.ndarray | None:
     """Points typed by the student (one "x, y" per line) or uploaded as a CSV file, or None
     after a clear message."""
     upload = st.file_uploader(t("gan.lab.upload"), type=["csv", "txt"], key="lab_upload")
-    typed = st.text_area(t("gan.lab.typed"), key="lab_typed", height=120,
+    typed = st.text_area(t("gan.lab.typed"), key="lab_typed", height=120, max_chars=TYPED_MAX_CHARS,
                          value="-1,-1\n1,1\n-1,1\n1,-1\n0,0", help=t("gan.lab.typed_help"))
     try:
         return gan_lab.parse_points_csv(upload.getvalue() if upload is not None else typed)
     except gan_lab.PointsFileError as error:
         where = error.details.get("line")
-        st.error(t(f"gan.lab.bad_points.{error.code}", **error.details) + (
+        details = {name: literal(value) if isinstance(value, str) else value for name, value in error.details.items()}
+        st.error(t(f"gan.lab.bad_points.{error.code}", **details) + (
             " " + t("gan.lab.bad_points.at_line", line=where) if where else ""), icon=":material/error:")
         return None
 
@@ -181,10 +183,16 @@ def session_lab(config: gan_lab.LabConfig) -> gan_lab.GANLab:
     return lab
 
 
-def lab_display(lab: gan_lab.GANLab, views: set[str], playing: bool, slow: bool) -> None:
-    """One frame: train for this frame's time budget when playing, then draw every view."""
-    if playing:
-        lab.step(1) if slow else lab.step_for(TRAIN_SECONDS)
+def lab_display(lab: gan_lab.GANLab, views: set[str], slow: bool) -> None:
+    """One frame: train for this frame's time budget when playing, then draw every view.
+
+    It reads "playing" from the session at every frame, not from when it was set to repeat:
+    a pause takes effect at the next frame even if that frame was already on its way."""
+    if st.session_state.get("lab_playing", False):
+        if slow:
+            lab.step(1)
+        else:
+            lab.step_for(TRAIN_SECONDS)
     frame = lab.frame()
     picture, numbers = st.columns([3, 1], gap="medium")
     with picture:
@@ -207,8 +215,10 @@ def lab_display(lab: gan_lab.GANLab, views: set[str], playing: bool, slow: bool)
         }), height=280)
 
 
-def toggle_play() -> None:
-    st.session_state["lab_playing"] = not st.session_state.get("lab_playing", False)
+def set_playing(playing: bool) -> None:
+    """Play or pause, as the button says: a second click, or a click on a button drawn before the
+    last change, sets the same state again instead of toggling it."""
+    st.session_state["lab_playing"] = playing
 
 
 def step_once() -> None:
@@ -232,9 +242,12 @@ def gan_lab_section():
         return
     lab = session_lab(config)
     playing = st.session_state.get("lab_playing", False)
-    play, one_step, reset, slow_column = st.columns(4, vertical_alignment="center")
-    play.button(t("gan.lab.pause") if playing else t("gan.lab.play"), on_click=toggle_play, type="primary",
-                width="stretch", icon=":material/pause:" if playing else ":material/play_arrow:")
+    play, pause, one_step, reset, slow_column = st.columns(5, vertical_alignment="center")
+    # two buttons, each disabled when it has nothing to do: a double click on Pause cannot land on a Play
+    play.button(t("gan.lab.play"), on_click=set_playing, args=(True,), disabled=playing, type="primary",
+                width="stretch", icon=":material/play_arrow:")
+    pause.button(t("gan.lab.pause"), on_click=set_playing, args=(False,), disabled=not playing, type="primary",
+                 width="stretch", icon=":material/pause:")
     one_step.button(t("gan.lab.step"), on_click=step_once, width="stretch", icon=":material/skip_next:")
     reset.button(t("gan.lab.reset"), on_click=reset_lab, width="stretch", icon=":material/restart_alt:")
     with slow_column:
@@ -242,7 +255,7 @@ def gan_lab_section():
     views = st.pills(t("gan.lab.views.title"), VIEWS, selection_mode="multi", default=VIEWS, key="lab_views",
                      format_func=lambda v: t(f"gan.lab.views.{v}"))
     refresh = FRAME_SECONDS["slow" if slow else "fast"] if playing else None
-    st.fragment(run_every=refresh)(lab_display)(lab, set(views), playing, slow)
+    st.fragment(run_every=refresh)(lab_display)(lab, set(views), slow)
 
 
 optimal_discriminator()

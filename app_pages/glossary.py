@@ -3,13 +3,13 @@
 import streamlit as st
 
 from ui import catalog, glossary, page, state
-from ui.i18n import current_language, t
+from ui.i18n import current_language, literal, t
 
 page.header("glossary")
 query = state.text(t("glossary.search"), "q", placeholder=t("glossary.search_hint"), max_chars=40)
 entries = glossary.search(query)
 if not entries:
-    st.info(t("glossary.nothing", query=query))
+    st.info(t("glossary.nothing", query=literal(query)))
 for entry in entries:
     target = catalog.page(entry["page"])
     with st.container(border=True):

@@ -25,6 +25,8 @@ COUNT = {
     "tree": r"1+2(n-1)=2n-1",
 }
 
+MAX_PIXELS = 784  # a 28 x 28 image, the size of MNIST
+
 page.header("independence")
 page.prose("independence.prose")
 
@@ -35,10 +37,11 @@ def parameter_counts():
     with controls:
         structure = state.choice(t("independence.structure"), "structure", counting.STRUCTURES, "markov",
                                  format_func=lambda s: t(f"structures.{s}"))
-        n = state.slider(t("independence.count.n"), "n", 1, 784, 64)
+        n = state.slider(t("independence.count.n"), "n", 1, MAX_PIXELS, 64)
         if n > 1:
-            if st.session_state.get("k", 0) > n - 1:  # keep k within 0..n-1 when n shrinks
-                st.session_state.k = n - 1
+            state.bind("k", 1, valid=lambda v: 0 <= v < MAX_PIXELS)
+            # n sets the slider's end, so moving n draws a new slider: hand it the k already chosen (at most n - 1)
+            st.session_state.k = min(st.session_state.k, n - 1)
             k = state.slider(t("independence.count.k"), "k", 0, n - 1, 1, disabled=structure != "markov")
         else:
             k = 0
@@ -48,7 +51,7 @@ def parameter_counts():
     with plot:
         st.latex(FACTORIZATION[structure])
         st.latex(r"\#\text{params} = " + COUNT[structure] + rf" = {count if count < 10**15 else counting.scientific(count)}")
-        ns = np.arange(1, 785)
+        ns = np.arange(1, MAX_PIXELS + 1)
         series = {
             t(f"structures.{s}") + (f" (k={k})" if s == "markov" else ""):
                 [counting.log10(counting.structure_params(s, int(m), k)) for m in ns]

@@ -357,6 +357,9 @@ def rescale_points(points: np.ndarray, half_width: float = 2.0) -> np.ndarray:
     """Centre the points and scale them uniformly into [-half_width, half_width]^2, the size
     of the toy targets, where the networks' default initialization works well."""
     points = np.asarray(points, dtype=np.float64)
+    largest = np.abs(points).max()
+    if largest > 0:  # to [-1, 1] first: the sums below overflow for points near the largest float (1.8e308)
+        points = points / largest
     centred = points - (points.max(axis=0) + points.min(axis=0)) / 2
     extent = np.abs(centred).max()
     return centred * (half_width / extent) if extent > 0 else centred

@@ -8,6 +8,8 @@ per later page), merged into one catalog; a key defined twice is an error.
 
 from __future__ import annotations
 
+import re
+import string
 import tomllib
 from functools import cache
 from pathlib import Path
@@ -47,10 +49,21 @@ def language_from_locale(locale: str | None) -> str:
 
 
 def current_language() -> str:
-    return st.session_state.get("lang", DEFAULT_LANGUAGE)
+    lang = st.session_state.get("lang")
+    return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
 
 
 def t(key: str, **values) -> str:
     """The string `key` in the current language, with {placeholders} filled."""
     text = catalog(current_language()).get(key) or catalog(DEFAULT_LANGUAGE).get(key, key)
     return text.format(**values) if values else text
+
+
+MARKDOWN_SIGNS = re.compile("([" + re.escape(string.punctuation) + "])")
+
+
+def literal(text: str) -> str:
+    """Text from a URL, a text box or an upload, made safe to put in a markdown string:
+    every ASCII punctuation sign is backslash-escaped (CommonMark allows it for each), so
+    the text shows as typed — no link, image, emphasis, heading, HTML, math or icon."""
+    return MARKDOWN_SIGNS.sub(r"\\\1", str(text))

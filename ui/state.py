@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 
 import streamlit as st
 
-from ui.i18n import LANGUAGES, language_from_locale, t
+from ui.i18n import LANGUAGES, language_from_locale, literal, t
 
 SEED_MAX = 2**31 - 1
 
@@ -54,7 +54,8 @@ def bind(key: str, default, *, valid: Callable[[object], bool] = lambda _: True)
                 raise ValueError(raw)
             value = parsed
         except ValueError:
-            st.warning(t("app.bad_url_value", name=key, value=raw[:40], default=_format(default)), icon=":material/warning:")
+            st.warning(t("app.bad_url_value", name=literal(key), value=literal(raw[:40]), default=literal(_format(default))),
+                       icon=":material/warning:")
     st.session_state[key] = value
 
 
@@ -63,9 +64,18 @@ def publish(key: str) -> None:
     st.query_params[key] = _format(st.session_state[key])
 
 
+def on_grid(value, lo, hi, step=None) -> bool:
+    """Whether a widget with this range and step can take `value`: lo <= value <= hi, and
+    value = lo + a whole number of steps."""
+    if not lo <= value <= hi:
+        return False
+    steps = 0 if step is None else (value - lo) / step
+    return abs(steps - round(steps)) < 1e-6
+
+
 def slider(label: str, key: str, lo, hi, default, step=None, **kwargs):
     """st.slider bound to ?key=."""
-    bind(key, default, valid=lambda v: lo <= v <= hi)
+    bind(key, default, valid=lambda v: on_grid(v, lo, hi, step))
     value = st.slider(label, lo, hi, step=step, key=key, **kwargs)
     publish(key)
     return value
@@ -73,20 +83,22 @@ def slider(label: str, key: str, lo, hi, default, step=None, **kwargs):
 
 def number(label: str, key: str, lo, hi, default, step=None, **kwargs):
     """st.number_input bound to ?key=."""
-    bind(key, default, valid=lambda v: lo <= v <= hi)
+    bind(key, default, valid=lambda v: on_grid(v, lo, hi, step))
     value = st.number_input(label, lo, hi, step=step, key=key, **kwargs)
     publish(key)
     return value
 
 
 def choice(label: str, key: str, options: Sequence[str], default: str, format_func=str, widget=st.radio, **kwargs):
-    """A radio / selectbox / segmented control bound to ?key=; options are stable codes,
-    `format_func` gives their label in the current language."""
+    """A radio / selectbox / select slider / segmented control bound to ?key=; options are
+    stable codes, `format_func` gives their label in the current language."""
     bind(key, default, valid=lambda v: v in options)
+    if widget in (st.segmented_control, st.pills):
+        kwargs["required"] = True  # clicking the active option keeps it instead of clearing it to None
     value = widget(label, list(options), key=key, format_func=format_func, **kwargs)
-    if value is None:  # a segmented control can be cleared: keep a choice
-        st.session_state[key] = value = default
-    publish(key)
+    if value not in options:  # never expected with `required`; a page must still get a valid choice
+        value = default
+    st.query_params[key] = _format(value)
     return value
 
 
@@ -149,7 +161,7 @@ def init_session() -> None:
     for key in SHARED_KEYS:
         if key in st.session_state:
             st.session_state[key] = st.session_state[key]
-    if "lang" not in st.session_state:
+    if st.session_state.get("lang") not in LANGUAGES:
         url = st.query_params.get("lang")
         st.session_state.lang = url if url in LANGUAGES else language_from_locale(st.context.locale)
 

@@ -364,3 +364,15 @@ def test_drawing_the_same_iteration_twice_records_it_once():
     lab.step(1)
     lab.frame(resolution=8)
     assert [entry["iteration"] for entry in lab.metric_history] == [2, 3]
+
+
+@pytest.mark.parametrize("points", [
+    [[1.7e308, 1.7e308], [1.6e308, 1.7e308], [1.7e308, 1.6e308]],  # max + min overflows to inf
+    [[1.7e308, -1.7e308], [-1.7e308, 1.7e308], [0.0, 0.0]],  # so does max - min
+    [[5e-324, 0.0], [0.0, 5e-324], [0.0, 0.0]],  # the smallest floats
+    [[3.0, 3.0], [3.0, 3.0], [3.0, 3.0]],  # all in one place
+])
+def test_rescaled_points_are_finite_and_in_the_box(points):
+    scaled = g.rescale_points(np.array(points))
+    assert np.isfinite(scaled).all() and np.abs(scaled).max() <= 2.0 + 1e-12
+    assert g.custom_config(np.array(points)).custom_points  # a usable target

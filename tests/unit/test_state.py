@@ -1,9 +1,11 @@
-"""Reading widget values from the URL."""
+"""Reading widget values from the URL, and showing what a user typed literally."""
+
+import re
 
 import pytest
 
-from ui.i18n import language_from_locale
-from ui.state import _format, _parse
+from ui.i18n import language_from_locale, literal
+from ui.state import _format, _parse, on_grid
 
 
 @pytest.mark.parametrize("raw, default, expected", [
@@ -29,3 +31,19 @@ def test_language_from_browser_locale():
     assert language_from_locale("en-GB") == "en"
     assert language_from_locale("fr-FR") == "en"
     assert language_from_locale(None) == "en"
+
+
+@pytest.mark.parametrize("value, lo, hi, step, expected", [
+    (12, 4, 24, 4, True), (7, 4, 24, 4, False), (22, 4, 24, 4, False), (28, 4, 24, 4, False), (0, 0, 5, None, True),
+    (0.3, 0.0, 1.0, 0.1, True), (0.35, 0.0, 1.0, 0.1, False), (0.25, 0.2, 3.0, 0.05, True), (-0.1, 0.0, 1.0, 0.1, False),
+])
+def test_on_grid_checks_the_step_as_well_as_the_range(value, lo, hi, step, expected):
+    assert on_grid(value, lo, hi, step) is expected
+
+
+def test_literal_text_keeps_no_markdown():
+    """Every markdown sign is escaped, and removing the escapes gives the text back."""
+    typed = "[Log in](https://evil.example/x) ![t](http://h/g.png) <b>x</b> $x^2$ :red[a] **b** # h `c` a_b"
+    escaped = literal(typed)
+    assert re.sub(r"\\(.)", r"\1", escaped) == typed
+    assert not re.search(r"(?<!\\)[\[\]()!<>$:*#`_]", escaped)
