@@ -297,7 +297,7 @@ MIN_POINTS, MAX_POINTS = 3, 10_000
 
 class PointsFileError(ValueError):
     """A CSV file of points that cannot be used. `code` says why, for the page to translate
-    ("empty", "not_numeric", "wrong_columns", "too_few_points", "too_many_points",
+    ("empty", "not_text", "not_numeric", "wrong_columns", "too_few_points", "too_many_points",
     "not_finite"); `details` holds the line number, the value or the counts."""
 
     def __init__(self, code: str, message: str, **details):
@@ -320,7 +320,7 @@ def parse_points_csv(text: str | bytes) -> np.ndarray:
         try:
             text = text.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise PointsFileError("not_numeric", "The file is not a text (CSV) file.", line=None, value=None) from None
+            raise PointsFileError("not_text", "The file is not a text (CSV) file.") from None
     lines = [(number, line) for number, line in enumerate(text.lstrip("\ufeff").splitlines(), 1) if line.strip()]
     if not lines:
         raise PointsFileError("empty", "The file is empty: it should have one line 'x,y' per point.")

@@ -9,7 +9,6 @@ per later page), merged into one catalog; a key defined twice is an error.
 from __future__ import annotations
 
 import re
-import string
 import tomllib
 from functools import cache
 from pathlib import Path
@@ -59,11 +58,13 @@ def t(key: str, **values) -> str:
     return text.format(**values) if values else text
 
 
-MARKDOWN_SIGNS = re.compile("([" + re.escape(string.punctuation) + "])")
-
-
 def literal(text: str) -> str:
-    """Text from a URL, a text box or an upload, made safe to put in a markdown string:
-    every ASCII punctuation sign is backslash-escaped (CommonMark allows it for each), so
-    the text shows as typed — no link, image, emphasis, heading, HTML, math or icon."""
-    return MARKDOWN_SIGNS.sub(r"\\\1", str(text))
+    """Text from a URL, a text box or an upload, to put in a markdown string: a code span, where
+    markdown does nothing (no link, not even a bare URL; no image, emphasis, HTML, math or icon).
+    The fence is one backtick longer than the longest run of backticks inside; one space pads
+    each end, and markdown strips exactly that one."""
+    text = str(text)
+    if not text:
+        return ""
+    fence = "`" * (1 + max((len(run) for run in re.findall("`+", text)), default=0))
+    return f"{fence} {text} {fence}"

@@ -335,7 +335,7 @@ def test_good_csv_files(text):
 
 @pytest.mark.parametrize("text, code", [
     ("", "empty"), ("\n  \n", "empty"), ("x,y\n", "empty"),
-    ("x,y\n0,0\n1,one\n2,2\n", "not_numeric"), (b"\xff\xfe\x00\x01", "not_numeric"),
+    ("x,y\n0,0\n1,one\n2,2\n", "not_numeric"), (b"\xff\xfe\x00\x01", "not_text"),
     ("0,0,0\n1,1,1\n2,2,2\n", "wrong_columns"), ("0\n1\n2\n", "wrong_columns"), ("0,0\n1,1\n2\n", "wrong_columns"),
     ("0,0\n1,1\n", "too_few_points"),
     ("0,0\n" * (g.MAX_POINTS + 1), "too_many_points"),
