@@ -5,7 +5,6 @@ over the prior, the discriminator's view, decoded prior samples, and the VAE bes
 import numpy as np
 import streamlit as st
 
-from core.checkpoints import CheckpointError
 from core.models import aae as aae_module
 from core.models.vae import beta_name
 from ui import figures, loaders, page, pictures, state
@@ -15,9 +14,10 @@ PRIORS = list(aae_module.PRIORS)
 LIMIT = 4.5  # the latent plots show [−4.5, 4.5]²
 
 page.header("aae")
-st.latex(r"\underbrace{\min_{E,\ \mathrm{dec}}\ \mathbb{E}_{x}\big[-\ln p(x\mid E(x))\big]}_{\text{Reconstruction}}"
-         r"\qquad \underbrace{\min_E \max_D\ \mathbb{E}_{z\sim p(z)}\big[\log D(z)\big]"
-         r"+\mathbb{E}_{x}\big[\log\big(1-D(E(x))\big)\big]}_{\text{Prior Fitting (GAN)}}")
+st.latex(r"\begin{gathered}"
+         r"\underbrace{\min_{E,\ \mathrm{dec}}\ \mathbb{E}_{x}\big[-\ln p(x\mid E(x))\big]}_{\text{Reconstruction}}"
+         r"\\ \underbrace{\min_E \max_D\ \mathbb{E}_{z\sim p(z)}\big[\log D(z)\big]"
+         r"+\mathbb{E}_{x}\big[\log\big(1-D(E(x))\big)\big]}_{\text{Prior Fitting (GAN)}}\end{gathered}")
 page.prose("aae.prose")
 
 
@@ -26,6 +26,7 @@ def latent_labels(background: str) -> dict[str, str]:
 
 
 @st.fragment
+@page.section()
 def prior_demo():
     st.header(t("aae.prior.title"))
     controls, plot = page.controls_and_plot()
@@ -33,16 +34,13 @@ def prior_demo():
         prior = state.choice(t("aae.prior.prior"), "prior", PRIORS, "mixture",
                              format_func=lambda p: t(f"aae.priors.{p}"))
         show_critic = state.toggle(t("aae.prior.critic"), "critic", False, help=t("aae.prior.critic_help"))
-        model = page.model_or_error(f"aae_{prior}")
-        if model is not None:
-            metrics = loaders.checkpoint_card(f"aae_{prior}")["metrics"]
-            st.metric(t("aae.prior.recon"), f"{metrics['recon']:.2f}")
-            st.metric(t("aae.prior.energy"), f"{metrics['energy']:.3f}", help=t("aae.prior.energy_help"))
+        model, metrics = loaders.trained(f"aae_{prior}"), loaders.checkpoint_card(f"aae_{prior}")["metrics"]
+        st.metric(t("aae.prior.recon"), f"{metrics['recon']:.2f}")
+        st.metric(t("aae.prior.energy"), f"{metrics['energy']:.3f}", help=t("aae.prior.energy_help"))
+        with page.section():  # the VAE's checkpoint: broken, it disables only what reads it
             vae_metrics = loaders.checkpoint_card(beta_name(1.0))["metrics"]
             st.metric(t("aae.prior.vae_energy"), f"{vae_metrics[f'energy_{prior}']:.3f}")
-            st.caption(t("aae.prior.floor", floor=metrics["energy_floor"]))
-    if model is None:
-        return
+        st.caption(t("aae.prior.floor", floor=metrics["energy_floor"]))
     test, labels = loaders.binary_digits("test"), loaders.digit_labels("test")
     prior_samples = aae_module.sample_prior(prior, 1000, state.seed())
     with plot:
@@ -53,50 +51,56 @@ def prior_demo():
             heat = (axis, model.discriminator_probs(grid).reshape(len(axis), len(axis)))
         page.show(figures.latent_scatter(model.embed(test), labels, latent_labels(t("aae.prior.samples")),
                                          background=prior_samples, heat=heat, limit=LIMIT), height=480)
-        st.caption(t("aae.prior.caption"))
+        match = aae_module.prior_match(metrics["energy"], metrics["energy_floor"])
+        st.caption(t("aae.prior.caption") + " " + t(f"aae.prior.match.{match}", energy=metrics["energy"],
+                                                     floor=metrics["energy_floor"],
+                                                     ratio=metrics["energy"] / metrics["energy_floor"]))
     left, right = st.columns(2, gap="large")
     with left:
         st.subheader(t("aae.decoded.title"))
         st.image(pictures.digit_picture(model.sample(32, state.seed(), mean=True), columns=8), width="stretch",
                  caption=t("aae.decoded.caption", prior=t(f"aae.priors.{prior}")))
-    with right:
+    with right, page.section():
         st.subheader(t("aae.vae.title"))
-        vae = page.model_or_error(beta_name(1.0))
-        if vae is not None:
-            page.show(figures.latent_scatter(vae.embed(test), labels, latent_labels(t("aae.prior.samples")),
-                                             background=prior_samples, limit=LIMIT), height=420)
-            st.caption(t("aae.vae.caption"))
+        vae = loaders.trained(beta_name(1.0))
+        page.show(figures.latent_scatter(vae.embed(test), labels, latent_labels(t("aae.prior.samples")),
+                                         background=prior_samples, limit=LIMIT), height=420)
+        st.caption(t("aae.vae.caption"))
 
 
+@page.section()
 def comparison_tables():
     st.header(t("aae.table.title"))
     vae = loaders.checkpoint_card(beta_name(1.0))["metrics"]
     matching, samples = [], []
     for prior in PRIORS:
-        try:
-            metrics = loaders.checkpoint_card(f"aae_{prior}")["metrics"]
-        except CheckpointError:  # a missing card: the row is left out, the page stays usable
-            continue
-        name = t(f"aae.priors.{prior}")
-        matching.append({t("aae.table.prior"): name, t("aae.table.aae"): round(metrics["energy"], 4),
-                         t("aae.table.vae"): round(vae[f"energy_{prior}"], 4),
-                         t("aae.table.floor"): round(metrics["energy_floor"], 4),
-                         t("aae.table.recon"): round(metrics["recon"], 2)})
-        samples.append(sample_row(t("aae.table.aae_row", prior=name), metrics))
+        with page.section():  # a broken card: its rows are left out, with the message
+            metrics, name = loaders.checkpoint_card(f"aae_{prior}")["metrics"], t(f"aae.priors.{prior}")
+            row = {t("aae.table.prior"): name, t("aae.table.aae"): metrics["energy"],
+                   t("aae.table.vae"): vae[f"energy_{prior}"], t("aae.table.floor"): metrics["energy_floor"],
+                   t("aae.table.recon"): metrics["recon"]}
+            samples.append(sample_row(t("aae.table.aae_row", prior=name), metrics))
+            matching.append(row)
     samples.append(sample_row(t("aae.table.vae_row"), vae))
-    st.dataframe(matching, hide_index=True, width="stretch")
-    st.caption(t("aae.table.caption"))
+    table(matching, {"aae": "%.3f", "vae": "%.3f", "floor": "%.3f", "recon": "%.2f"})
+    page.note(t("aae.table.caption"))
     st.subheader(t("aae.table.samples_title"))
-    st.dataframe(samples, hide_index=True, width="stretch")
-    st.caption(t("aae.table.samples_caption", fd_real=vae["classifier_fd_real"]))
+    table(samples, {"fd": "%.1f", "precision": "%.2f", "recall": "%.2f", "nn": "%.2f", "distinct": "%.0f%%"})
+    page.note(t("aae.table.samples_caption", fd_real=vae["classifier_fd_real"]))
 
 
 def sample_row(name: str, metrics: dict) -> dict:
     """Decoded prior samples judged by the digit classifier and by their nearest training digits."""
-    return {t("aae.table.model"): name, "FD ↓": round(metrics["classifier_fd"], 1),
-            t("aae.table.precision"): round(metrics["classifier_precision"], 3),
-            t("aae.table.recall"): round(metrics["classifier_recall"], 3),
-            t("aae.table.nn"): round(metrics["nn_hamming"], 2), t("aae.table.distinct"): f"{metrics['distinct']:.0%}"}
+    return {t("aae.table.model"): name, t("aae.table.fd"): metrics["classifier_fd"],
+            t("aae.table.precision"): metrics["classifier_precision"],
+            t("aae.table.recall"): metrics["classifier_recall"],
+            t("aae.table.nn"): metrics["nn_hamming"], t("aae.table.distinct"): 100 * metrics["distinct"]}
+
+
+def table(rows: list[dict], formats: dict[str, str]) -> None:
+    """Rows as a table, each number column (key `aae.table.<column>`) in one format."""
+    st.dataframe(rows, hide_index=True, width="stretch", column_config={
+        t(f"aae.table.{column}"): st.column_config.NumberColumn(format=f) for column, f in formats.items()})
 
 
 prior_demo()

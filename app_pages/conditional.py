@@ -8,7 +8,7 @@ import streamlit as st
 from core import conditional_metrics, prompts
 from core.models import conditional
 from ui import figures, loaders, page, pictures, state
-from ui.i18n import t
+from ui.i18n import literal, t
 
 PIECES = conditional.GRID**2  # numbered row by row from 1, as the checkbox grid shows them
 GIVEN_COUNTS = (2, 4, 6, 8, 10, 12, 14)  # the card's agreement_given_<k>
@@ -42,14 +42,13 @@ def meaning_label(category: str, value: str) -> str:
     return f"{t(f'conditional.styles.{value}')}: " if value else ""
 
 
+@page.section()
 def text_to_image():
     st.header(t("conditional.text.title"))
-    st.latex(r"t=\frac{1}{|w|}\sum_{w\,\in\,\text{prompt}}E[w],\qquad "
-             r"\min_G\max_D\ \mathbb{E}_{x,t}\big[\log D(x,t)\big]+\mathbb{E}_{z,t}\big[\log\big(1-D(G(z,t),t)\big)\big]")
-    model, judge = page.model_or_error("text2image"), page.model_or_error("classifier")
-    if model is None or judge is None:
-        return
-    text_to_image_demo(model, judge)
+    st.latex(r"\begin{gathered}t=\frac{1}{|w|}\sum_{w\,\in\,\text{prompt}}E[w]\\"
+             r"\min_G\max_D\ \mathbb{E}_{x,t}\big[\log D(x,t)\big]+\mathbb{E}_{z,t}\big[\log\big(1-D(G(z,t),t)\big)\big]"
+             r"\end{gathered}")
+    text_to_image_demo(loaders.trained("text2image"), loaders.trained("classifier"))
     text_to_image_metrics()
 
 
@@ -65,10 +64,10 @@ def text_to_image_demo(model, judge):
     prompt = prompts.parse(text)
     with controls:
         if prompt.unknown:
-            st.warning(t("conditional.text.unknown", words=", ".join(f"`{w}`" for w in prompt.unknown)),
+            st.warning(t("conditional.text.unknown", words=literal(", ".join(prompt.unknown))),
                        icon=":material/help:")
         if prompt.conflicts:
-            st.warning(t("conditional.text.conflicts", words=", ".join(f"`{w}`" for w in prompt.conflicts)),
+            st.warning(t("conditional.text.conflicts", words=literal(", ".join(prompt.conflicts))),
                        icon=":material/call_split:")
         with st.expander(t("conditional.text.vocabulary"), expanded=bool(prompt.unknown)):
             st.markdown("\n\n".join(f"**{t(f'conditional.vocabulary.{category}')}**  \n" + " · ".join(
@@ -106,12 +105,13 @@ def text_to_image_metrics():
 
 
 @st.fragment
+@page.section()
 def puzzle():
     st.header(t("conditional.puzzle.title"))
     st.latex(r"\hat{x}=m\odot x+(1-m)\odot G(m\odot x,\ m,\ z)")
-    st.latex(r"\min_G\max_D\ \mathbb{E}\big[\log D(x,m)\big]+\mathbb{E}\big[\log\big(1-D(\hat{x},m)\big)\big]"
-             r"+\lambda\,\big\|(1-m)\odot(\hat{x}-x)\big\|_1")
-    model, judge = page.model_or_error("puzzle_gan"), page.model_or_error("classifier")
+    st.latex(r"\begin{aligned}"
+             r"\min_G\max_D\ &\mathbb{E}\big[\log D(x,m)\big]+\mathbb{E}\big[\log\big(1-D(\hat{x},m)\big)\big]\\"
+             r"&+\lambda\,\big\|(1-m)\odot(\hat{x}-x)\big\|_1\end{aligned}")
     test, labels = loaders.gray_digits("test") / 16, loaders.digit_labels("test")
     controls, plot = page.controls_and_plot()
     with controls:
@@ -125,8 +125,7 @@ def puzzle():
         default = np.flatnonzero(conditional.preset("random_half", 0)).tolist()
         chosen = state.grid(t("conditional.puzzle.pieces"), "pieces", conditional.GRID, conditional.GRID, default)
         shuffle = state.toggle(t("conditional.puzzle.shuffle"), "shuffle", help=t("conditional.puzzle.shuffle_help"))
-    if model is None or judge is None:
-        return
+    model, judge = loaders.trained("puzzle_gan"), loaders.trained("classifier")
     given = np.isin(np.arange(PIECES), chosen)
     original = test[index]
     pieces = conditional.shuffle_pieces(original, given, state.seed()) if shuffle else original
@@ -160,7 +159,7 @@ def puzzle():
     fig.add_vline(x=int(given.sum()), line_dash="dot", line_color="#444")
     fig.update_yaxes(range=[0, 1.02], tickformat=".0%")
     page.show(fig, height=320)
-    st.caption(t("conditional.puzzle.curve_caption", agreement=metrics["agreement_half"],
+    page.note(t("conditional.puzzle.curve_caption", agreement=metrics["agreement_half"],
                  pixels=metrics["pixel_accuracy_half"], masked=metrics["agreement_masked_half"]))
 
 

@@ -12,7 +12,9 @@ from ui import figures, loaders, page, pictures, state
 from ui.i18n import t
 
 GANS = ["dcgan", "gan_mlp"]
-METRICS = ["fd", "inception_score", "precision", "recall", "nn_median", "copy_rate"]
+# the table's columns and their formats: one format per kind of number
+METRICS = {"fd": "%.1f", "inception_score": "%.2f", "precision": "%.2f", "recall": "%.2f", "nn_median": "%.2f",
+           "copy_rate": "%.1f%%"}
 
 page.header("dcgan_infogan")
 page.prose("dcgan_infogan.prose")
@@ -26,6 +28,7 @@ def with_nearest(images: np.ndarray) -> np.ndarray:
 
 
 @st.fragment
+@page.section()
 def samples():
     st.header(t("dcgan_infogan.samples.title"))
     st.latex(r"z\ \xrightarrow{\ \text{ConvTranspose}+\text{BN}+\text{ReLU}\ }\ 2\times2"
@@ -34,11 +37,9 @@ def samples():
     with controls:
         name = state.choice(t("dcgan_infogan.samples.model"), "model", GANS, "dcgan", widget=st.segmented_control,
                             format_func=lambda n: t(f"dcgan_infogan.models.{n}"))
-        model = page.model_or_error(name)
         count = state.slider(t("dcgan_infogan.samples.count"), "count", 4, 32, 16, step=4)
         st.caption(t("dcgan_infogan.samples.seed_hint"))
-    if model is None:
-        return
+    model = loaders.trained(name)
     with plot:
         generated = model.sample(count, state.seed())
         st.image(pictures.digit_picture(with_nearest(generated), columns=8), width="stretch",
@@ -50,7 +51,8 @@ def samples():
         end = state.number(t("dcgan_infogan.walk.end"), "walk_end", 0, 9999, 2)
         path = state.choice(t("dcgan_infogan.walk.path"), "walk", ["linear", "spherical"], "spherical",
                             format_func=lambda p: t(f"dcgan_infogan.walk.{p}"), widget=st.segmented_control)
-        st.latex(r"\mathrm{slerp}(z_0,z_1;t)=\frac{\sin((1-t)\Omega)}{\sin\Omega}z_0+\frac{\sin(t\Omega)}{\sin\Omega}z_1")
+        st.latex(r"\begin{aligned}&\mathrm{slerp}(z_0,z_1;t)\\&=\frac{\sin((1-t)\Omega)}{\sin\Omega}z_0"
+                 r"\\&\quad+\frac{\sin(t\Omega)}{\sin\Omega}z_1\end{aligned}")
     with plot:
         walk = gan_module.interpolate(model.noise_of(start), model.noise_of(end), steps=10, spherical=path == "spherical")
         st.image(pictures.digit_picture(model.generate_numpy(walk), columns=10), width="stretch",
@@ -59,25 +61,27 @@ def samples():
         st.caption(t("dcgan_infogan.walk.norms", low=norms.min(), high=norms.max()))
 
 
+@page.section()
 def quality_table():
     st.header(t("dcgan_infogan.table.title"))
     rows = loaders.quality_rows()
+    percent = {"copy_rate": 100}  # shown as a percentage
     st.dataframe([{t("dcgan_infogan.table.model"): t(f"dcgan_infogan.rows.{key}"),
-                   **{t(f"dcgan_infogan.table.{m}"): round(row[m], 3) for m in METRICS}} for key, row in rows.items()],
-                 hide_index=True, width="stretch")
-    st.caption(t("dcgan_infogan.table.caption",
+                   **{t(f"dcgan_infogan.table.{m}"): row[m] * percent.get(m, 1) for m in METRICS}}
+                  for key, row in rows.items()], hide_index=True, width="stretch",
+                 column_config={t(f"dcgan_infogan.table.{m}"): st.column_config.NumberColumn(
+                     format=f, help=t(f"dcgan_infogan.table.{m}_help")) for m, f in METRICS.items()})
+    page.note(t("dcgan_infogan.table.caption",
                  accuracy=loaders.checkpoint_card("classifier")["metrics"]["test_accuracy"]))
 
 
 @st.fragment
+@page.section()
 def infogan():
     st.header(t("dcgan_infogan.infogan.title"))
-    st.latex(r"\min_{G,Q}\max_D\ V(D,G)-\lambda L_I(G,Q),\qquad "
-             r"L_I=\mathbb{E}_{c\sim p(c),\,x\sim G(z,c)}\big[\log Q(c\mid x)\big]+H(c)\ \le\ I(c;G(z,c))")
-    model = page.model_or_error("infogan")
-    if model is None:
-        return
-    metrics = loaders.checkpoint_card("infogan")["metrics"]
+    st.latex(r"\begin{gathered}\min_{G,Q}\max_D\ V(D,G)-\lambda L_I(G,Q)\\"
+             r"L_I=\mathbb{E}_{c\sim p(c),\,x\sim G(z,c)}\big[\log Q(c\mid x)\big]+H(c)\ \le\ I(c;G(z,c))\end{gathered}")
+    model, metrics = loaders.trained("infogan"), loaders.checkpoint_card("infogan")["metrics"]
     controls, plot = page.controls_and_plot()
     with controls:
         category = int(state.choice(t("dcgan_infogan.infogan.category"), "code", [str(c) for c in range(10)], "0",
@@ -105,7 +109,7 @@ def infogan():
         page.show(figures.confusion(confusion, t("dcgan_infogan.infogan.code_axis"),
                                     t("dcgan_infogan.infogan.class_axis")), height=460)
     with right:
-        st.markdown(t("dcgan_infogan.infogan.confusion_text"))
+        page.prose("dcgan_infogan.infogan.confusion_text")
 
 
 samples()

@@ -51,7 +51,7 @@ def categorical():
         default_weights = [1.0] * (m - 1) + [3.0]  # a loaded die: the last face is 3x as likely
         table = st.data_editor(
             {"face": list(range(1, m + 1)), "weight": default_weights},
-            key=f"weights_{m}", disabled=["face"], hide_index=True, height=min(36 * (m + 1), 300),
+            key=f"weights_{m}", disabled=["face"], hide_index=True, height="auto",  # every row, up to ten
             column_config={
                 "face": st.column_config.NumberColumn(t("discrete.categorical.face")),
                 "weight": st.column_config.NumberColumn(t("discrete.categorical.weight"), format="%.3g"),

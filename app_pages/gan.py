@@ -20,16 +20,16 @@ TRAIN_SECONDS = 0.12  # training time per frame and session: a classroom shares 
 TYPED_MAX_CHARS = gan_lab.MAX_POINTS * 50  # the most points the lab takes, one "x, y" line of up to 50 characters each
 
 page.header("gan")
-st.latex(r"\min_G \max_D V(D,G)=\mathbb{E}_{x\sim p_{\mathrm{data}}(x)}\big[\log D(x)\big]"
-         r"+\mathbb{E}_{z\sim p_z(z)}\big[\log\big(1-D(G(z))\big)\big]")
+st.latex(r"\begin{aligned}\min_G \max_D V(D,G)=\ &\mathbb{E}_{x\sim p_{\mathrm{data}}(x)}\big[\log D(x)\big]\\"
+         r"&+\mathbb{E}_{z\sim p_z(z)}\big[\log\big(1-D(G(z))\big)\big]\end{aligned}")
 page.prose("gan.prose")
 
 
 @st.fragment
 def optimal_discriminator():
     st.header(t("gan.theory.title"))
-    st.latex(r"D^*_G(x)=\frac{p_{\mathrm{data}}(x)}{p_{\mathrm{data}}(x)+p_g(x)},\qquad "
-             r"V(D^*_G,G)=-\log 4+2\,\mathrm{JSD}\big(p_{\mathrm{data}}\,\|\,p_g\big)")
+    st.latex(r"\begin{gathered}D^*_G(x)=\frac{p_{\mathrm{data}}(x)}{p_{\mathrm{data}}(x)+p_g(x)}\\"
+             r"V(D^*_G,G)=-\log 4+2\,\mathrm{JSD}\big(p_{\mathrm{data}}\,\|\,p_g\big)\end{gathered}")
     controls, plot = page.controls_and_plot()
     with controls:
         center = state.slider(t("gan.theory.center"), "center", -4.0, 4.0, 1.0, step=0.1)
@@ -48,16 +48,14 @@ def optimal_discriminator():
         visible = np.abs(grid) <= 7
         fig = figures.lines(grid[visible], {"p_data(x)": p_data[visible], "p_g(x)": p_g[visible]}, "x",
                             t("gan.theory.density"))
-        fig.add_scatter(x=grid[visible], y=d_star[visible], name="D*(x)", yaxis="y2",
-                        line=dict(color=figures.PALETTE[2], width=3, dash="dash"))
-        fig.update_layout(yaxis2=dict(title="D*(x)", overlaying="y", side="right", range=[0, 1.02], showgrid=False))
+        figures.add_probability_curve(fig, grid[visible], d_star[visible], "D*(x)")
         page.show(fig, height=330)
         centers, gaps, landscape = loaders.gan_value_landscape(std)
         page.show(figures.landscape(centers, gaps, landscape, (center, gap), {
             "x": t("gan.theory.center"), "y": t("gan.theory.gap"), "value": "V(D*, G)",
             "current": t("common.current"), "best": t("gan.theory.minimum"),
         }), height=330)
-        st.caption(t("gan.theory.caption"))
+        page.note(t("gan.theory.caption"))
 
 
 @st.fragment

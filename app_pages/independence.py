@@ -13,7 +13,7 @@ from ui.i18n import t
 FACTORIZATION = {
     "full_joint": r"p(x_1,\dots,x_n)",
     "independent": r"p(x_1,\dots,x_n)=\prod_{i=1}^{n} p(x_i)",
-    "chain_rule": r"p(x_1,\dots,x_n)=p(x_1)\,p(x_2\mid x_1)\,p(x_3\mid x_1,x_2)\cdots p(x_n\mid x_1,\dots,x_{n-1})",
+    "chain_rule": r"p(x_1,\dots,x_n)=p(x_1)\,p(x_2\mid x_1)\\ \cdot\,p(x_3\mid x_1,x_2)\cdots p(x_n\mid x_1,\dots,x_{n-1})",
     "markov": r"p(x_1,\dots,x_n)=\prod_{i=1}^{n} p(x_i\mid x_{i-k},\dots,x_{i-1})",
     "tree": r"p(x_1,\dots,x_n)=p(x_r)\prod_{i\neq r} p(x_i\mid x_{\mathrm{pa}(i)})",
 }
@@ -21,7 +21,7 @@ COUNT = {
     "full_joint": r"2^{n}-1",
     "independent": r"n",
     "chain_rule": r"1+2+4+\dots+2^{n-1}=2^{n}-1",
-    "markov": r"(2^{k}-1)+(n-k)\,2^{k}\quad(k=1:\ 2n-1)",
+    "markov": r"(2^{k}-1)+(n-k)\,2^{k}\\ &\phantom{=}\ (k=1:\ 2n-1)",
     "tree": r"1+2(n-1)=2n-1",
 }
 
@@ -49,19 +49,23 @@ def parameter_counts():
         count = counting.structure_params(structure, n, k)
         st.metric(t("common.num_params"), f"{count:,}" if count < 10**15 else counting.scientific(count))
     with plot:
-        st.latex(FACTORIZATION[structure])
-        st.latex(r"\#\text{params} = " + COUNT[structure] + rf" = {count if count < 10**15 else counting.scientific(count)}")
+        st.latex(r"\begin{gathered}" + FACTORIZATION[structure] + r"\end{gathered}")
+        exact = str(count) if count < 10**15 else counting.scientific(count).replace("e+", r"\times 10^{") + "}"
+        st.latex(r"\begin{aligned}\#\text{params} &= " + COUNT[structure] + rf"\\ &= {exact}\end{{aligned}}")
         ns = np.arange(1, MAX_PIXELS + 1)
         series = {
             t(f"structures.{s}") + (f" (k={k})" if s == "markov" else ""):
-                [counting.log10(counting.structure_params(s, int(m), k)) for m in ns]
+                np.array([float(counting.structure_params(s, int(m), k)) for m in ns])
             for s in counting.STRUCTURES if s != "chain_rule"  # the chain rule's curve is the full joint's
         }
+        # a log axis one decade above the current count and every structure but the full joint,
+        # which runs off the top: on its scale (up to 10^236) the others would lie flat
+        top = 10 * max(float(count), *(v.max() for name, v in series.items() if name != t("structures.full_joint")))
         page.show(figures.lines(
-            ns, series, t("independence.count.n"), t("independence.count.log_axis"), log_x=True,
-            marker=(n, counting.log10(count), t("common.current")),
+            ns, series, t("independence.count.n"), t("independence.count.log_axis"), log_x=True, log_y=True,
+            y_top=top, marker=(n, float(count), t("common.current")),
         ), height=340)
-        st.caption(t("independence.count.chain_note"))
+        page.note(t("independence.count.chain_note"))
 
 
 @st.fragment
@@ -78,12 +82,13 @@ def fitted_to_digits():
         model = loaders.pixel_model(fitted, order, float(alpha))
         nll = {part: loaders.pixel_model_nll(fitted, order, float(alpha), part) for part in ("train", "test")}
         params = model.num_params()
-        st.metric(t("common.num_params"), f"{params:,}" if params < 10**9 else counting.scientific(params))
+        shown = f"{params:,}" if params < 10**9 else counting.scientific(params)  # one format for the count
+        st.metric(t("common.num_params"), shown)
         left, right = st.columns(2)
         left.metric(t("independence.fit.train_nll"), f"{nll['train']:.2f}")
         right.metric(t("independence.fit.test_nll"), f"{nll['test']:.2f}")
         if fitted == "markov":
-            st.caption(t("independence.fit.contexts", seen=model.contexts_seen(), total=counting.scientific(params)))
+            st.caption(t("independence.fit.contexts", seen=model.contexts_seen(), total=shown))
     with plot:
         sweep = loaders.markov_sweep(float(alpha))
         hover = [f"k = {k}" for k in sweep["k"]]
@@ -148,8 +153,8 @@ def replace_ci_table(make_independent: bool) -> None:
 @st.fragment
 def conditional_independence():
     st.header(t("independence.ci.title"))
-    st.latex(r"x \perp y \mid z \iff p(x \mid y, z) = p(x \mid z)"
-             r"\qquad p(z \mid x) = \frac{p(x \mid z)\,p(z)}{p(x)}")
+    st.latex(r"\begin{gathered}x \perp y \mid z \iff p(x \mid y, z) = p(x \mid z)"
+             r"\\ p(z \mid x) = \frac{p(x \mid z)\,p(z)}{p(x)}\end{gathered}")
     page.prose("independence.ci.prose")
     if "ci_weights" not in st.session_state:
         st.session_state.ci_weights = [6.0, 1.0, 2.0, 3.0, 2.0, 4.0, 1.0, 5.0]  # rows (x, y, z) in binary order

@@ -11,8 +11,8 @@ from ui import figures, loaders, page, pictures, state
 from ui.i18n import t
 
 page.header("nade")
-st.latex(r"p(x)=\prod_{i=1}^{n} p(x_i \mid x_{<i}),\qquad "
-         r"p(x_i=1 \mid x_{<i})=\sigma(V_i h_i + b_i),\qquad h_i=\sigma(W_{:,<i}\,x_{<i}+c)")
+st.latex(r"\begin{gathered}p(x)=\prod_{i=1}^{n} p(x_i \mid x_{<i})\\"
+         r"p(x_i=1 \mid x_{<i})=\sigma(V_i h_i + b_i),\qquad h_i=\sigma(W_{:,<i}\,x_{<i}+c)\end{gathered}")
 page.prose("nade.prose")
 
 
@@ -51,7 +51,8 @@ def samples(model):
         st.image(pictures.digit_picture(model.sample(count, state.seed(), temperature), columns=8), width="stretch")
     one = model.sample(1, state.seed(), temperature)[0]
     page.show(figures.sampling_animation(one, model.conditionals(one[None])[0],
-                                         (t("nade.samples.drawn"), t("nade.samples.p_one")), t("nade.samples.play")),
+                                         (t("nade.samples.drawn"), t("nade.samples.p_one")), t("nade.samples.play"),
+                                         t("nade.samples.counter")),
               height=360)
     st.caption(t("nade.samples.animation_caption"))
 
@@ -90,9 +91,11 @@ def density(model):
 
 
 @st.fragment
-def continuous_output(model):
+@page.section()
+def continuous_output():
     st.header(t("nade.continuous.title"))
     st.latex(r"p(x_i \mid x_{<i}) = \sum_{k=1}^{K} \pi_{ik}\,\mathcal{N}(x_i;\ \mu_{ik}, \sigma_{ik}^2)")
+    model = loaders.trained("nade_continuous")
     test = loaders.gray_digits("test")
     controls, plot = page.controls_and_plot()
     with controls:
@@ -120,12 +123,10 @@ def continuous_output(model):
 
 
 parameter_counts()
-binary = page.model_or_error("nade")
-if binary is not None:
+with page.section():  # samples and density share the binary NADE
+    binary = loaders.trained("nade")
     samples(binary)
     density(binary)
-continuous = page.model_or_error("nade_continuous")
-if continuous is not None:
-    continuous_output(continuous)
+continuous_output()
 
 page.code_behind(nade_module.running_preactivations, nade_module.NADE, nade_module.ContinuousNADE.mixture)

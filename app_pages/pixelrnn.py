@@ -75,19 +75,18 @@ def samples(models: dict):
         st.image(pictures.digit_picture(models[name].sample(count, state.seed()), columns=8), width="stretch")
 
 
+@page.section()
 def leaderboard():
     st.header(t("pixelrnn.board.title"))
     k = loaders.best_markov_order(ALPHA)
     rows = [dict(row, name=t(f"models.{row['model']}.name") + (f" (k = {k})" if row["model"] == "markov" else ""))
             for row in loaders.count_model_rows(k, ALPHA)]
     for name in ("nade", *NETWORKS):
-        try:
+        with page.section():  # a broken card: its row is left out, with the message
             card = loaders.checkpoint_card(name)
-        except Exception:  # a missing card is reported where the model is loaded
-            continue
-        rows.append({"model": name, "name": t(f"models.{name}.name"), "params": card["metrics"]["num_params"],
-                     "test_nll": card["metrics"]["test_nll"], "val_nll": card["metrics"]["val_nll"],
-                     "seconds": card["train_seconds"]})
+            rows.append({"model": name, "name": t(f"models.{name}.name"), "params": card["metrics"]["num_params"],
+                         "test_nll": card["metrics"]["test_nll"], "val_nll": card["metrics"]["val_nll"],
+                         "seconds": card["train_seconds"]})
     rows.sort(key=lambda r: r["test_nll"])
     number = st.column_config.NumberColumn
     st.dataframe(
@@ -108,11 +107,14 @@ def leaderboard():
     fig.update_traces(marker=dict(size=14))
     fig.update_layout(legend=dict(orientation="v", x=1.02, y=1, yanchor="top"))
     page.show(fig, height=380)
-    st.caption(t("pixelrnn.board.paper"))
+    page.note(t("pixelrnn.board.paper"))
 
 
 masks()
-networks = {name: model for name in NETWORKS if (model := page.model_or_error(name)) is not None}
+networks = {}
+for name in NETWORKS:
+    with page.section():  # a broken network is left out, with the message; the others stay
+        networks[name] = loaders.trained(name)
 if networks:
     receptive_fields(networks)
     samples(networks)

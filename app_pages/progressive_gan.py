@@ -28,13 +28,13 @@ def stage_label(side: str) -> str:
     return f"{side}×{side}"
 
 
+@page.section()
 def fade_in():
     st.header(t("progressive_gan.fade.title"))
-    st.latex(r"G_\alpha(z)=(1-\alpha)\,\mathrm{up}\big(\mathrm{toImage}_{r/2}(h_{r/2})\big)"
-             r"+\alpha\,\mathrm{toImage}_{r}\big(\mathrm{block}_r(\mathrm{up}(h_{r/2}))\big),\qquad \alpha:0\to1")
-    model = page.model_or_error("progan")
-    if model is not None:
-        fade_in_demo(model)
+    st.latex(r"\begin{aligned}G_\alpha(z)=\ &(1-\alpha)\,\mathrm{up}\big(\mathrm{toImage}_{r/2}(h_{r/2})\big)\\"
+             r"&+\alpha\,\mathrm{toImage}_{r}\big(\mathrm{block}_r(\mathrm{up}(h_{r/2}))\big),\qquad \alpha:0\to1"
+             r"\end{aligned}")
+    fade_in_demo(loaders.trained("progan"))
 
 
 @st.fragment
@@ -63,24 +63,22 @@ def fade_in_demo(model):
 
 
 @st.fragment
+@page.section()
 def stages():
     st.header(t("progressive_gan.stages.title"))
-    model, direct = page.model_or_error("progan"), page.model_or_error("progan_direct")
-    if model is None or direct is None:
-        return
+    model, direct = loaders.trained("progan"), loaders.trained("progan_direct")
     rows = {stage_label(side): model.sample(SAMPLES, state.seed(), side) for side in progan.RESOLUTIONS}
     rows[t("progressive_gan.stages.direct")] = direct.sample(SAMPLES, state.seed(), progan.RESOLUTIONS[-1])
     for label, images in rows.items():
         name, row = st.columns([1, 6], vertical_alignment="center")
         name.markdown(f"**{label}**")
         row.image(picture(images, SAMPLES), width="stretch")
-    st.caption(t("progressive_gan.stages.caption"))
+    page.note(t("progressive_gan.stages.caption"))
 
 
+@page.section()
 def quality():
     st.header(t("progressive_gan.quality.title"))
-    if page.model_or_error("progan") is None or page.model_or_error("progan_direct") is None:
-        return
     grown, direct = (loaders.checkpoint_card(name)["metrics"] for name in ("progan", "progan_direct"))
     labels = [stage_label(s) for s in STAGES] + [t("progressive_gan.stages.direct")]
     fig = figures.grouped_bars(labels, {
@@ -97,7 +95,12 @@ def quality():
         st.metric(t("progressive_gan.quality.time_direct"), f"{direct['seconds_16']:.0f} s")
         st.metric(t("progressive_gan.quality.fd_16"), f"{grown['fd_16']:.1f} / {direct['fd_16']:.1f}",
                   help=t("progressive_gan.quality.fd_help", real=grown["fd_real_16"]))
-    st.caption(t("progressive_gan.quality.caption"))
+    page.note(t("progressive_gan.quality.caption"))
+    config = loaders.checkpoint_card("progan")["config"]
+    page.note(t("progressive_gan.quality.stages_note", floor4=grown["fd_real_4"], fd8=grown["fd_8"],
+                 fd16=grown["fd_16"], epochs=config["fade_epochs"] + config["stabilize_epochs"],
+                 ratios=" · ".join(f"{stage_label(s)} {grown[f'fd_{s}'] / grown[f'fd_real_{s}']:.1f}×"
+                                   for s in STAGES)))
 
 
 fade_in()

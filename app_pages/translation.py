@@ -18,9 +18,9 @@ page.header("translation")
 page.prose("translation.prose")
 
 
-def read(judge_name: str, images: np.ndarray) -> np.ndarray:
-    """The class a judge (a classifier checkpoint) reads in each image."""
-    return loaders.trained(judge_name).probs(images).argmax(axis=1)
+def read(judge, images: np.ndarray) -> np.ndarray:
+    """The class a judge (a trained classifier) reads in each image."""
+    return judge.probs(images).argmax(axis=1)
 
 
 def spaced(digits: np.ndarray) -> str:
@@ -28,10 +28,11 @@ def spaced(digits: np.ndarray) -> str:
 
 
 @st.fragment
+@page.section()
 def cyclegan():
     st.header(t("translation.cycle.title"))
-    st.latex(r"\mathcal{L}=\mathcal{L}_{\mathrm{GAN}}(G,D_B)+\mathcal{L}_{\mathrm{GAN}}(F,D_A)"
-             r"+\lambda\,\underbrace{\Big(\mathbb{E}_a\big\|F(G(a))-a\big\|_1+\mathbb{E}_b\big\|G(F(b))-b\big\|_1\Big)}"
+    st.latex(r"\mathcal{L}=\mathcal{L}_{\mathrm{GAN}}(G,D_B)+\mathcal{L}_{\mathrm{GAN}}(F,D_A)")
+    st.latex(r"+\lambda\,\underbrace{\Big(\mathbb{E}_a\big\|F(G(a))-a\big\|_1+\mathbb{E}_b\big\|G(F(b))-b\big\|_1\Big)}"
              r"_{\text{cycle consistency}}")
     st.latex(r"+\tfrac{1}{2}\lambda\,\underbrace{\Big(\mathbb{E}_b\big\|G(b)-b\big\|_1+\mathbb{E}_a\big\|F(a)-a\big\|_1\Big)}"
              r"_{\text{identity}}")
@@ -41,17 +42,14 @@ def cyclegan():
         lam = state.choice(t("translation.cycle.lambda"), "lam", LAMBDAS, "10", widget=st.segmented_control,
                            format_func=lambda v: f"λ = {v}", help=t("translation.cycle.lambda_help"))
         start = state.number(t("translation.cycle.start"), "cycle_digit", 0, len(test) - SHOWN, 0, step=SHOWN)
-    models = {v: page.model_or_error(f"cyclegan_l{v}") for v in LAMBDAS}  # the table compares all three
-    judges = [page.model_or_error(name) for name in ("printed_classifier", "classifier")]
-    if None in models.values() or None in judges:
-        return
-    model, metrics = models[lam], {v: loaders.checkpoint_card(f"cyclegan_l{v}")["metrics"] for v in LAMBDAS}
+    model, metrics = loaders.trained(f"cyclegan_l{lam}"), loaders.checkpoint_card(f"cyclegan_l{lam}")["metrics"]
+    printed_judge, judge = loaders.trained("printed_classifier"), loaders.trained("classifier")
     with controls:
-        st.metric(t("translation.cycle.identity"), f"{metrics[lam]['identity_ab']:.1%}",
+        st.metric(t("translation.cycle.identity"), f"{metrics['identity_ab']:.1%}",
                   help=t("translation.cycle.identity_help"))
-        st.metric(t("translation.cycle.identity_back"), f"{metrics[lam]['identity_ba']:.1%}",
+        st.metric(t("translation.cycle.identity_back"), f"{metrics['identity_ba']:.1%}",
                   help=t("translation.cycle.identity_back_help"))
-        st.metric(t("translation.cycle.cycle_error"), f"{metrics[lam]['cycle_error_a']:.3f}",
+        st.metric(t("translation.cycle.cycle_error"), f"{metrics['cycle_error_a']:.3f}",
                   help=t("translation.cycle.cycle_error_help"))
     digits = test[start : start + SHOWN]
     translated, back = model.cycle_a(digits)
@@ -59,7 +57,7 @@ def cyclegan():
         st.image(pictures.digit_picture(np.vstack([digits, translated, back]), columns=SHOWN), width="stretch",
                  caption=t("translation.cycle.caption"))
         truth = labels[start : start + SHOWN]
-        readings, back_readings = read("printed_classifier", translated), read("classifier", back)
+        readings, back_readings = read(printed_judge, translated), read(judge, back)
         st.caption(t("translation.cycle.readings", truth=spaced(truth), readings=spaced(readings),
                      kept=int((readings == truth).sum()), back=spaced(back_readings),
                      back_kept=int((back_readings == truth).sum()), shown=SHOWN,
@@ -68,19 +66,22 @@ def cyclegan():
         handwritten = model.translate_ba(printed)
         st.image(pictures.digit_picture(np.vstack([printed, handwritten]), columns=SHOWN),
                  width="stretch", caption=t("translation.cycle.caption_ba"))
-        readings = read("classifier", handwritten)
+        readings = read(judge, handwritten)
         st.caption(t("translation.cycle.readings_ba", truth=spaced(truth), readings=spaced(readings),
                      kept=int((readings == truth).sum()), shown=SHOWN))
-    rows = [{t("translation.cycle.table_lambda"): f"λ = {v}",
-             t("translation.cycle.identity_ab"): f"{metrics[v]['identity_ab']:.1%}",
-             t("translation.cycle.identity_ba"): f"{metrics[v]['identity_ba']:.1%}",
-             t("translation.cycle.cycle_error_a"): round(metrics[v]["cycle_error_a"], 4),
-             t("translation.cycle.cycle_error_b"): round(metrics[v]["cycle_error_b"], 4)} for v in LAMBDAS]
-    st.dataframe(rows, hide_index=True, width="stretch")
-    st.caption(t("translation.cycle.table_caption"))
+    with page.section():  # the table reads the cards of all three λ
+        cards = {v: loaders.checkpoint_card(f"cyclegan_l{v}")["metrics"] for v in LAMBDAS}
+        rows = [{t("translation.cycle.table_lambda"): f"λ = {v}",
+                 t("translation.cycle.identity_ab"): f"{cards[v]['identity_ab']:.1%}",
+                 t("translation.cycle.identity_ba"): f"{cards[v]['identity_ba']:.1%}",
+                 t("translation.cycle.cycle_error_a"): round(cards[v]["cycle_error_a"], 4),
+                 t("translation.cycle.cycle_error_b"): round(cards[v]["cycle_error_b"], 4)} for v in LAMBDAS]
+        st.dataframe(rows, hide_index=True, width="stretch")
+        page.note(t("translation.cycle.table_caption"))
 
 
 @st.fragment
+@page.section()
 def stargan():
     st.header(t("translation.star.title"))
     st.latex(r"\mathcal{L}_G=\mathcal{L}_{\mathrm{adv}}+\lambda_{\mathrm{cls}}\,\mathcal{L}^{f}_{\mathrm{cls}}"
@@ -92,10 +93,8 @@ def stargan():
         index = state.number(t("translation.star.digit"), "star_digit", 0, len(test) - 1, 3, step=1)
         target = state.choice(t("translation.star.target"), "domain", names, "thick",
                               format_func=lambda d: t(f"translation.domains.{d}"))
-    model = page.model_or_error("stargan")
-    if model is None or page.model_or_error("domain_classifier") is None:
-        return
-    metrics, judge = (loaders.checkpoint_card(name)["metrics"] for name in ("stargan", "domain_classifier"))
+    model, domain_judge, judge = (loaders.trained(name) for name in ("stargan", "domain_classifier", "classifier"))
+    metrics, reference = (loaders.checkpoint_card(name)["metrics"] for name in ("stargan", "domain_classifier"))
     with controls:
         st.metric(t("translation.star.domain_accuracy"), f"{metrics['domain_accuracy']:.1%}",
                   help=t("translation.star.domain_accuracy_help"))
@@ -110,13 +109,13 @@ def stargan():
                    caption=t("translation.star.pair"))
         right.image(pictures.digit_picture(every, columns=len(names), cell=14), width="stretch",
                     caption=t("translation.star.every", domains=" · ".join(t(f"translation.domains.{d}") for d in names)))
-        domain_read, digit_read = read("domain_classifier", chosen)[0], read("classifier", chosen)[0]
+        domain_read, digit_read = read(domain_judge, chosen)[0], read(judge, chosen)[0]
         st.caption(t("translation.star.readings", domain=t(f"translation.domains.{names[domain_read]}"),
                      digit=digit_read, truth=labels[index]))
     rows = [{t("translation.star.table_domain"): t(f"translation.domains.{d}"),
              t("translation.star.domain_accuracy"): f"{metrics[f'domain_accuracy_{d}']:.1%}",
              t("translation.star.identity_accuracy"): f"{metrics[f'identity_accuracy_{d}']:.1%}",
-             t("translation.star.reference"): f"{judge[f'reference_identity_{d}']:.1%}"} for d in names[1:]]
+             t("translation.star.reference"): f"{reference[f'reference_identity_{d}']:.1%}"} for d in names[1:]]
     st.dataframe(rows, hide_index=True, width="stretch")
 
 

@@ -15,10 +15,11 @@ BETAS = [f"{beta:g}" for beta in vae_module.BETAS]
 LATENT_LABELS = {"digit": "{digit}", "background": "", "heat": "", "z1": "z₁", "z2": "z₂"}
 
 page.header("vae")
-st.latex(r"\mathrm{ELBO}=\underbrace{\mathbb{E}_{q_\phi(z\mid x)}\big[\ln p_\theta(x\mid z)\big]}"
+st.latex(r"\begin{gathered}\mathrm{ELBO}=\underbrace{\mathbb{E}_{q_\phi(z\mid x)}\big[\ln p_\theta(x\mid z)\big]}"
          r"_{\text{Reconstruction Term}}"
-         r"-\underbrace{\mathrm{KL}\big(q_\phi(z\mid x)\,\|\,p(z)\big)}_{\text{Prior Fitting Term}},\qquad "
-         r"\text{loss}=\underbrace{-\mathbb{E}_q\ln p_\theta(x\mid z)}_{D}+\beta\,\underbrace{\mathrm{KL}}_{R}")
+         r"-\underbrace{\mathrm{KL}\big(q_\phi(z\mid x)\,\|\,p(z)\big)}_{\text{Prior Fitting Term}}\\"
+         r"\text{loss}=\underbrace{-\mathbb{E}_q\ln p_\theta(x\mid z)}_{D}+\beta\,\underbrace{\mathrm{KL}}_{R}"
+         r"\end{gathered}")
 page.prose("vae.prose")
 
 
@@ -68,27 +69,25 @@ def live_training(beta: str):
 
 
 @st.fragment
+@page.section()
 def beta_demo():
     st.header(t("vae.beta.title"))
     controls, plot = page.controls_and_plot()
     with controls:
         beta = state.choice(t("vae.beta.beta"), "beta", BETAS, "1", widget=st.select_slider)
         name = vae_module.beta_name(float(beta))
-        model = page.model_or_error(name)
-        metrics = loaders.checkpoint_card(name)["metrics"] if model is not None else None
-        if metrics:
-            st.metric(t("vae.beta.recon"), f"{metrics['distortion']:.2f}", help=t("vae.beta.recon_help"))
-            st.metric(t("vae.beta.prior_fit"), f"{metrics['rate']:.2f}", help=t("vae.beta.prior_fit_help"))
-            st.metric("−ELBO", f"{metrics['neg_elbo']:.2f}")
-            st.metric(t("vae.beta.active"), f"{metrics['active_units']} / 2", help=t("vae.beta.active_help"))
-            st.metric(t("vae.beta.fd"), f"{metrics['classifier_fd']:.0f}",
-                      help=t("vae.beta.fd_help", real=metrics["classifier_fd_real"]))
-    if model is None:
-        return
+        model, metrics = loaders.trained(name), loaders.checkpoint_card(name)["metrics"]
+        st.metric(t("vae.beta.recon"), f"{metrics['distortion']:.2f}", help=t("vae.beta.recon_help"))
+        st.metric(t("vae.beta.prior_fit"), f"{metrics['rate']:.2f}", help=t("vae.beta.prior_fit_help"))
+        st.metric("−ELBO", f"{metrics['neg_elbo']:.2f}")
+        st.metric(t("vae.beta.active"), f"{metrics['active_units']} / 2", help=t("vae.beta.active_help"))
+        st.metric(t("vae.beta.fd"), f"{metrics['classifier_fd']:.1f}",
+                  help=t("vae.beta.fd_help", real=metrics["classifier_fd_real"]))
     with plot:
         yours = live_training(beta)
-        page.show(rate_distortion_figure(beta, yours), height=380)
-        st.caption(t("vae.rd.caption"))
+        with page.section():  # reads every β's card: a broken one disables this figure only
+            page.show(rate_distortion_figure(beta, yours), height=380)
+            page.note(t("vae.rd.caption"))
     test, labels = loaders.binary_digits("test"), loaders.digit_labels("test")
     st.subheader(t("vae.views.title", beta=beta))
     left, right = st.columns(2, gap="large")

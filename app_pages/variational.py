@@ -21,8 +21,8 @@ FIT_STEPS = 400
 @st.fragment
 def identity():
     st.header(t("variational.identity.title"))
-    st.latex(r"z \sim \mathcal{N}(0, 1),\quad x\mid z \sim \mathcal{N}(2z, 1)\quad\Rightarrow\quad "
-             r"p(x)=\mathcal{N}(x;0,5),\quad p(z\mid x)=\mathcal{N}\!\left(\tfrac{2x}{5},\tfrac{1}{5}\right)")
+    st.latex(r"\begin{gathered}z \sim \mathcal{N}(0, 1),\quad x\mid z \sim \mathcal{N}(2z, 1)\\ \Rightarrow\quad "
+             r"p(x)=\mathcal{N}(x;0,5),\quad p(z\mid x)=\mathcal{N}\!\left(\tfrac{2x}{5},\tfrac{1}{5}\right)\end{gathered}")
     controls, plot = page.controls_and_plot()
     with controls:
         x = state.slider(t("variational.identity.x"), "x", -5.0, 5.0, 2.0, step=0.1)
@@ -90,15 +90,15 @@ def live_fit():
             steps = np.array([s.step for s in path])
             page.show(figures.lines(steps, {t("variational.fit.elbo_estimate"): np.array([s.elbo for s in path])},
                                     t("variational.fit.step"), "ELBO", hline=(log_z, "ln Z")), height=240)
-        st.caption(t("variational.fit.caption"))
+        page.note(t("variational.fit.caption"))
 
 
 @st.fragment
 def gaussian_kl():
     st.header(t("variational.kl.title"))
-    st.latex(r"\mathrm{KL}\big(\mathcal{N}(\mu,\sigma^2)\,\|\,\mathcal{N}(0,1)\big)"
-             r"=\tfrac12\left(\mu^2+\sigma^2-1-\ln\sigma^2\right)"
-             r"\approx \frac1S\sum_{s=1}^{S}\big[\ln q(z_s)-\ln p(z_s)\big],\quad z_s\sim q")
+    st.latex(r"\begin{aligned}\mathrm{KL}\big(\mathcal{N}(\mu,\sigma^2)\,\|\,\mathcal{N}(0,1)\big)"
+             r"&=\tfrac12\left(\mu^2+\sigma^2-1-\ln\sigma^2\right)\\"
+             r"&\approx \frac1S\sum_{s=1}^{S}\big[\ln q(z_s)-\ln p(z_s)\big],\quad z_s\sim q\end{aligned}")
     controls, plot = page.controls_and_plot()
     with controls:
         mean = state.slider("μ", "kl_mean", -3.0, 3.0, 1.0, step=0.05)
@@ -115,7 +115,7 @@ def gaussian_kl():
             "q = N(μ, σ²)": np.exp(vi.normal_log_pdf(z, mean, std**2)),
             "p = N(0, 1)": np.exp(vi.normal_log_pdf(z, 0.0, 1.0)),
         }, "z", t("variational.identity.density")), height=320)
-        st.caption(t("variational.kl.caption"))
+        page.note(t("variational.kl.caption"))
 
 
 identity()

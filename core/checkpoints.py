@@ -5,9 +5,10 @@
                                      data split, test metrics, library versions, and the
                                      sha256 of the weights file
 
-Loading checks the hash and the shapes. Anything wrong (missing, truncated, altered,
-unreadable) raises CheckpointError, whose message names the file and the command
-that rebuilds it.
+Every read goes through load_card / load_checkpoint, which check the card's shape, the
+hash and the shapes. Anything wrong (missing, truncated, altered, unreadable, a card that
+is not what train.py writes or lacks a metric a page reads) raises CheckpointError, whose
+message names the file and the command that rebuilds it.
 """
 
 from __future__ import annotations
@@ -30,6 +31,18 @@ class CheckpointError(RuntimeError):
     def __init__(self, name: str, path: Path, problem: str):
         self.name, self.path, self.problem = name, path, problem
         super().__init__(f"{path.name}: {problem}. Rebuild it with: {rebuild_command(name)}")
+
+
+class CardFields(dict):
+    """The fields of a card, or its metrics: reading one the card does not have raises
+    CheckpointError (naming the card), not KeyError. Survives pickling (st.cache_data)."""
+
+    def __init__(self, fields: dict, name: str, path: Path):
+        super().__init__(fields)
+        self.name, self.path = name, path
+
+    def __missing__(self, key):
+        raise CheckpointError(self.name, self.path, f"the card has no '{key}'")
 
 
 def rebuild_command(name: str) -> str:
@@ -75,22 +88,41 @@ def save_checkpoint(name: str, tensors: dict[str, np.ndarray], card: dict, direc
         "versions": library_versions(),
         "sha256": sha256_of(weights_path),
     }
-    card_path.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n")
+    card_path.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return card
 
 
-def load_card(name: str, directory: Path | None = None) -> dict:
-    """The JSON card of checkpoint `name` (CheckpointError if missing or not JSON)."""
+def load_card(name: str, directory: Path | None = None) -> CardFields:
+    """The JSON card of checkpoint `name`: a JSON object with the sha256 of the weights and
+    numeric metrics. Anything else (missing, unreadable, not JSON, another shape) raises
+    CheckpointError, and so does reading a field or a metric the card does not have."""
     _, card_path = paths(name, directory)
     if not card_path.is_file():
         raise CheckpointError(name, card_path, "the card is missing")
     try:
-        card = json.loads(card_path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        card = json.loads(card_path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise CheckpointError(name, card_path, f"the card cannot be read ({error.strerror})") from None
+    except ValueError as error:  # not UTF-8, or not JSON
         raise CheckpointError(name, card_path, f"the card is not valid JSON ({error})") from None
-    if not isinstance(card, dict) or "sha256" not in card:
-        raise CheckpointError(name, card_path, "the card has no sha256")
-    return card
+    problem = card_problem(card)
+    if problem:
+        raise CheckpointError(name, card_path, problem)
+    return CardFields({**card, "metrics": CardFields(card["metrics"], name, card_path)}, name, card_path)
+
+
+def card_problem(card) -> str | None:
+    """What is wrong with the shape of a parsed card, or None if nothing is."""
+    if not isinstance(card, dict):
+        return "the card is not a JSON object"
+    if not isinstance(card.get("sha256"), str):
+        return "the card has no sha256 of the weights"
+    if not isinstance(card.get("metrics"), dict):
+        return "the card has no metrics"
+    for key, value in card["metrics"].items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return f"the metric '{key}' is not a number"
+    return None
 
 
 def load_checkpoint(
@@ -108,8 +140,9 @@ def load_checkpoint(
         raise CheckpointError(name, weights_path, "its sha256 does not match the card (truncated or altered)")
     try:
         tensors = load_file(str(weights_path))
-    except (SafetensorError, OSError, ValueError) as error:
-        raise CheckpointError(name, weights_path, f"it cannot be read ({error})") from None
+    except (SafetensorError, OSError, ValueError) as error:  # an OSError's text would show the server path
+        reason = error.strerror if isinstance(error, OSError) else error
+        raise CheckpointError(name, weights_path, f"it cannot be read ({reason})") from None
     expected = expected_shapes or card.get("shapes", {})
     unexpected = sorted(set(tensors) - set(expected))
     if unexpected:  # weights of another version of the model

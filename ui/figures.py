@@ -49,8 +49,10 @@ def _grid(values) -> np.ndarray:
 def lines(x, series: dict[str, np.ndarray], x_title: str, y_title: str, title: str = "",
           marker: tuple[float, float, str] | None = None, log_x: bool = False, log_y: bool = False,
           hline: tuple[float, str] | None = None, modes: dict[str, str] | None = None,
-          hover: dict[str, list[str]] | None = None) -> go.Figure:
-    """Named line series over x, with an optional marked point and horizontal reference."""
+          hover: dict[str, list[str]] | None = None, y_top: float | None = None) -> go.Figure:
+    """Named line series over x, with an optional marked point and horizontal reference. A log
+    y axis stops at `y_top` if given: a curve that grows far above the others runs off the top
+    instead of flattening them all against the bottom."""
     fig = go.Figure()
     for index, (name, y) in enumerate(series.items()):
         xs = x[name] if isinstance(x, dict) else x
@@ -69,17 +71,40 @@ def lines(x, series: dict[str, np.ndarray], x_title: str, y_title: str, title: s
     if log_x:
         fig.update_xaxes(**log_axis(x.values() if isinstance(x, dict) else [x]))
     if log_y:
-        fig.update_yaxes(**log_axis(series.values()))
+        fig.update_yaxes(**log_axis(series.values(), top=y_top))
     return fig
 
 
-def log_axis(arrays) -> dict:
-    """A log axis for the values of `arrays`; over 1.5 to 8 decades labelled at powers of ten
-    only (Plotly's own 2s and 5s between them crowd a short axis into unreadable digits)."""
+def log_axis(arrays, top: float | None = None) -> dict:
+    """A log axis for the values of `arrays`, its labels always powers written 10, 10², 10³
+    (Plotly's default mixes "1T" and "10¹⁵" on one axis); over 1.5 to 8 decades labelled at
+    every power of ten only (Plotly's own 2s and 5s between them crowd a short axis into
+    unreadable digits). With `top` the axis spans the smallest value to `top`, and values
+    above it are off the chart."""
     values = np.concatenate([np.ravel(np.asarray(a, dtype=np.float64)) for a in arrays])
-    values = values[np.isfinite(values) & (values > 0)]
-    decades = np.log10(values.max() / values.min()) if values.size else 0.0
-    return dict(type="log", dtick=1) if 1.5 <= decades <= 8 else dict(type="log")
+    values = values[np.isfinite(values) & (values > 0) & (values <= (np.inf if top is None else top))]
+    axis = dict(type="log", exponentformat="power")
+    if not values.size:
+        return axis
+    low, high = np.log10(values.min()), np.log10(values.max() if top is None else top)
+    if 1.5 <= high - low <= 8:
+        axis["dtick"] = 1
+    if top is not None:
+        axis["range"] = [low - 0.03 * (high - low), high]
+    return axis
+
+
+PROBABILITY_TICKS = [0, 0.25, 0.5, 0.75, 1]
+
+
+def add_probability_curve(fig: go.Figure, x, y, name: str) -> go.Figure:
+    """A curve of probabilities drawn dashed over `fig` on a right-hand axis from 0 to 1, ticked
+    at PROBABILITY_TICKS (left to itself, an overlaying axis takes ticks at the left axis's
+    grid lines: 0.051, 0.281, ...)."""
+    fig.add_scatter(x=x, y=y, name=name, yaxis="y2", line=dict(color=PALETTE[2], width=3, dash="dash"))
+    fig.update_layout(yaxis2=dict(title=name, overlaying="y", side="right", range=[0, 1.02], showgrid=False,
+                                  tickmode="array", tickvals=PROBABILITY_TICKS))
+    return fig
 
 
 def grouped_bars(categories, series: dict[str, np.ndarray], x_title: str, y_title: str, title: str = "") -> go.Figure:
@@ -92,11 +117,13 @@ def grouped_bars(categories, series: dict[str, np.ndarray], x_title: str, y_titl
     return fig
 
 
-def sampling_animation(sample: np.ndarray, p_one: np.ndarray, titles: tuple[str, str], play: str) -> go.Figure:
+def sampling_animation(sample: np.ndarray, p_one: np.ndarray, titles: tuple[str, str], play: str,
+                       counter: str) -> go.Figure:
     """Pixel-by-pixel drawing of one sample, as Plotly frames played in the browser.
 
     Frame t shows the first t pixels drawn (the rest grey) and p(x_i = 1 | x_<i) for
-    each drawn pixel; `sample` and `p_one` are (64,) in raster order."""
+    each drawn pixel; `sample` and `p_one` are (64,) in raster order. The slider counts
+    drawn pixels, 0 to 64, and says so: "`counter`: t / 64"."""
     from plotly.subplots import make_subplots
 
     def frame_z(t: int) -> list[np.ndarray]:
@@ -121,7 +148,8 @@ def sampling_animation(sample: np.ndarray, p_one: np.ndarray, titles: tuple[str,
             label=f"▶ {play}", method="animate",
             args=[None, dict(frame=dict(duration=90, redraw=True), fromcurrent=False, transition=dict(duration=0))],
         )])],
-        sliders=[dict(x=0.18, y=-0.02, len=0.82, active=sample.size, currentvalue=dict(prefix="i = "), steps=[
+        sliders=[dict(x=0.18, y=-0.02, len=0.82, active=sample.size,
+                      currentvalue=dict(prefix=f"{counter}: ", suffix=f" / {sample.size}"), steps=[
             dict(label=str(t), method="animate", args=[[str(t)], dict(mode="immediate", frame=dict(duration=0))])
             for t in range(sample.size + 1)
         ])],
@@ -261,11 +289,11 @@ def gan_lab_view(frame, views: set[str], labels: dict[str, str], arrow_scale: fl
         fig.add_trace(go.Scatter(x=lines[:, 0], y=lines[:, 1], mode="lines", name=labels["manifold"],
                                  line=dict(color="rgba(123,79,157,0.45)", width=1), hoverinfo="skip"))
     if "real" in views:
-        fig.add_trace(go.Scattergl(x=frame.real[:, 0], y=frame.real[:, 1], mode="markers", name=labels["real"],
-                                   marker=dict(size=4, color=PALETTE[2])))
+        fig.add_trace(go.Scatter(x=frame.real[:, 0], y=frame.real[:, 1], mode="markers", name=labels["real"],
+                                 marker=dict(size=4, color=PALETTE[2])))
     if "fake" in views:
-        fig.add_trace(go.Scattergl(x=frame.fake[:, 0], y=frame.fake[:, 1], mode="markers", name=labels["fake"],
-                                   marker=dict(size=4, color=PALETTE[4])))
+        fig.add_trace(go.Scatter(x=frame.fake[:, 0], y=frame.fake[:, 1], mode="markers", name=labels["fake"],
+                                 marker=dict(size=4, color=PALETTE[4])))
     if "arrows" in views:
         norms = np.linalg.norm(frame.arrows, axis=1, keepdims=True)
         unit = frame.arrows / np.maximum(norms.max(), 1e-12)  # the longest arrow gets length arrow_scale·box

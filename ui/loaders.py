@@ -61,7 +61,7 @@ def trained(name: str):
     """The trained model `name` of core/registry.py, shared read-only by all sessions.
 
     Raises core.checkpoints.CheckpointError (missing, truncated or altered file); pages
-    show its message with `ui.page.model_or_error`."""
+    call it inside a `ui.page.section`, which shows the message in that section."""
     import torch
 
     from core import registry  # imports torch: only the pages with neural models pay for it
@@ -72,6 +72,8 @@ def trained(name: str):
 
 @st.cache_resource(show_spinner=False)
 def checkpoint_card(name: str) -> dict:
+    """The checked card of checkpoint `name`; CheckpointError as for `trained`, also when a
+    page reads a metric the card does not have."""
     from core import checkpoints
 
     return checkpoints.load_card(name)
@@ -116,14 +118,11 @@ def gan_value_landscape(std: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]
 
 @st.cache_data(show_spinner=False)
 def quality_rows() -> dict[str, dict[str, float]]:
-    """The sample-quality table: held-out real digits and a memorizer measured once per
-    process (n = 360, averaged over seeded draws), and each GAN's card."""
+    """The sample-quality table (core.quality.quality_table), measured once per process: held-out
+    real digits, a memorizer and each GAN, every row the same way (n = 180 per draw)."""
     from core import quality
 
-    reference = quality.Reference.build(trained("classifier"))
-    rows = {"real": quality.real_metrics(reference),
-            "memorizer": quality.averaged(quality.training_draw(reference), reference)}
-    return rows | {name: checkpoint_card(name)["metrics"] for name in quality.GAN_NAMES}
+    return quality.quality_table({name: trained(name) for name in quality.GAN_NAMES}, trained("classifier"))
 
 
 @st.cache_data(show_spinner=False)

@@ -1,12 +1,15 @@
 """The frame every page shares: title and intro, prose that classroom mode folds away,
-figures sized for the mode, error boxes, and "the code behind this demo"."""
+figures sized for the mode, sections that a broken checkpoint turns into an error box,
+and "the code behind this demo"."""
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 
 import streamlit as st
 
+from core.checkpoints import CheckpointError
 from ui.i18n import t
 from ui.state import classroom
 
@@ -24,13 +27,25 @@ def controls_and_plot():
     return st.columns([1, 2], gap="large")
 
 
-def prose(key: str) -> None:
-    """A longer explanation: shown in full, or folded into an expander in classroom mode."""
+def _foldable(write, text: str) -> None:
+    """write(text), inside an expander in classroom mode: the page gets shorter and the
+    teacher says it instead."""
     if classroom():
         with st.expander(t("app.read_more")):
-            st.markdown(t(key))
+            write(text)
     else:
-        st.markdown(t(key))
+        write(text)
+
+
+def prose(key: str) -> None:
+    """A longer explanation: shown in full, or folded into an expander in classroom mode."""
+    _foldable(st.markdown, t(key))
+
+
+def note(text: str) -> None:
+    """An explanation under a figure or table, as a caption, folded in classroom mode like
+    prose (a short readout of results stays an st.caption)."""
+    _foldable(st.caption, text)
 
 
 def show(fig, height: int = 360) -> None:
@@ -44,17 +59,17 @@ def show(fig, height: int = 360) -> None:
     st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
 
 
-def model_or_error(name: str):
-    """The trained model `name`, or None after a clear error box (missing, truncated or
-    altered checkpoint: the message names the file and the command that rebuilds it)."""
-    from core.checkpoints import CheckpointError
-    from ui.loaders import trained
-
+@contextlib.contextmanager
+def section():
+    """A part of a page that reads checkpoints, as a `with page.section():` block or a
+    decorator `@page.section()` (under `@st.fragment`, so that fragment reruns are guarded
+    too). A CheckpointError raised anywhere inside (a missing, truncated or altered weights
+    file, a card that is garbage or lacks a metric) ends this part only, with a clear error
+    box that names the file and the command that rebuilds it; the rest of the page goes on."""
     try:
-        return trained(name)
+        yield
     except CheckpointError as error:
         st.error(t("app.checkpoint_error", message=str(error)), icon=":material/block:")
-        return None
 
 
 def code_behind(*functions) -> None:
@@ -63,3 +78,19 @@ def code_behind(*functions) -> None:
         for function in functions:
             st.caption(f"{function.__module__}.{function.__qualname__}")
             st.code(inspect.getsource(function), language="python")
+
+
+def prev_next(pages: dict, current) -> None:
+    """Links to the previous and next page in lecture order: `pages` maps each built page's
+    stem to its st.Page in catalog order, `current` is the page that just ran."""
+    stems = list(pages)
+    i = next(i for i, stem in enumerate(stems) if pages[stem] is current)
+    with st.container(key="prev_next", horizontal=True, horizontal_alignment="distribute"):
+        if i > 0:
+            st.page_link(pages[stems[i - 1]], label=t("app.previous", title=t(f"nav.{stems[i - 1]}")),
+                         icon=":material/arrow_back:")
+        else:
+            st.empty()
+        if i + 1 < len(stems):
+            st.page_link(pages[stems[i + 1]], label=t("app.next", title=t(f"nav.{stems[i + 1]}")),
+                         icon=":material/arrow_forward:", icon_position="right")

@@ -62,6 +62,16 @@ def tree_svg(marginals: np.ndarray, edges: list[tuple[int, int, float]], size: i
             + "".join(squares + lines) + "</svg>")
 
 
+def round_ticks(low: float, high: float, most: int = 6) -> tuple[np.ndarray, int]:
+    """Tick values between low and high at a round step (1, 2 or 5 times a power of ten), at
+    most `most` of them, and the decimals that step needs: −80, −60, −40, not −76, −59, −43."""
+    span = high - low if high > low else 1.0
+    power = 10.0 ** np.floor(np.log10(span / most))
+    step = next(power * m for m in (1, 2, 5, 10) if span / (power * m) <= most)
+    ticks = np.arange(np.ceil(low / step) * step, high + step * 1e-9, step)
+    return ticks + 0.0, max(0, int(-np.floor(np.log10(step))))  # + 0.0 turns -0.0 into 0.0
+
+
 def histogram_svg(series: dict[str, np.ndarray], x_title: str, bins: int = 30,
                   width: int = 320, height: int = 230) -> str:
     """Overlaid histograms of named samples on shared bins, with a legend and x ticks."""
@@ -82,8 +92,10 @@ def histogram_svg(series: dict[str, np.ndarray], x_title: str, bins: int = 30,
         parts.append(f'<rect x="{left}" y="{4 + 20 * index}" width="14" height="14" fill="{color}" fill-opacity="0.7"/>'
                      f'<text x="{left + 20}" y="{16 + 20 * index}" font-size="14">{escape(name)}</text>')
     parts.append(f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="#444"/>')
-    for tick in np.linspace(edges[0], edges[-1], 5):
-        parts.append(f'<text x="{x(tick):.1f}" y="{bottom + 17}" font-size="13" text-anchor="middle">{tick:.0f}</text>')
+    ticks, decimals = round_ticks(edges[0], edges[-1])
+    for tick in ticks:
+        label = f"{tick:.{decimals}f}".replace("-", "−")
+        parts.append(f'<text x="{x(tick):.1f}" y="{bottom + 17}" font-size="13" text-anchor="middle">{label}</text>')
     parts.append(f'<text x="{width / 2}" y="{height - 6}" font-size="14" text-anchor="middle">{escape(x_title)}</text>')
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
             f'font-family="sans-serif" fill="#111827">' + "".join(parts) + "</svg>")

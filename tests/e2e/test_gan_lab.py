@@ -9,6 +9,9 @@ EN = strings("en")
 STRAY_NUMBER = r"""() => [...document.querySelectorAll('[data-testid=stMain] [data-testid=stMarkdown]')]
     .some(m => /^\s*[\d.,]+\s*$/.test(m.innerText))"""
 
+LAB_POINTS = """() => Math.max(0, ...[...document.querySelectorAll('[data-testid=stPlotlyChart]')]
+    .map(c => c.querySelectorAll('.scatterlayer .point').length))"""
+
 
 def watch_for_stray_numbers(page) -> None:
     """Record in window.strayNumber whether a markdown element holding a bare number ever
@@ -30,7 +33,9 @@ def test_pause_stops_training_at_once_and_a_second_click_keeps_it_paused(app_url
                            f".find(m => m.innerText.includes('{EN['gan.lab.iteration']}'));"
                            f" return m && parseInt(m.querySelector('[data-testid=stMetricValue]').innerText"
                            f".replace(/,/g, '')) > 0; }}", timeout=20_000)
-    page.wait_for_timeout(1500)
+    for _ in range(12):  # every frame while playing draws the lab's points (none blank)
+        page.wait_for_timeout(125)
+        assert page.evaluate(LAB_POINTS) > 0, "a blank lab frame"
     box = pause.bounding_box()
     for _ in range(2):  # an impatient double click, the second before the page has answered the first
         page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)

@@ -6,7 +6,7 @@ import pytest
 import scipy.linalg
 import torch
 
-from core import quality
+from core import data, quality
 from core.evaluate import (
     COPY_DISTANCE,
     copy_rate,
@@ -109,3 +109,40 @@ def test_real_rows_compare_equal_n_and_average_seeded_draws(reference):
     rows = [quality.sample_metrics(draw(seed), reference)["fd"] for seed in range(2)]
     assert quality.averaged(draw, reference, draws=2)["fd"] == pytest.approx(np.mean(rows))
 
+
+
+def test_halves_of_the_test_digits_are_disjoint_equal_and_keep_the_class_shares():
+    labels = data.digits("test").labels
+    reference, held_out = quality.halves(labels, seed=3)
+    assert len(reference) == len(held_out) == quality.HALF and not set(reference) & set(held_out)
+    assert np.abs(np.bincount(labels[reference]) - np.bincount(labels[held_out])).max() <= 1
+    assert not np.array_equal(quality.halves(labels, seed=4)[1], held_out)
+
+
+@pytest.fixture(scope="module")
+def table(reference):
+    """The page's table with the seeded untrained classifier, 2 draws, and a memorizer passed as a model."""
+    return quality.quality_table({"a model that copies": quality.Memorizer(quality.gray("fit"))},
+                                 reference.classifier, draws=2)
+
+
+def test_every_row_of_the_table_is_measured_like_a_model(table):
+    """A memorizer given as a model gets exactly the memorizer's row: one function measures every row."""
+    assert list(table) == ["real", "memorizer", "a model that copies"]
+    assert table["a model that copies"] == table["memorizer"]
+
+
+def test_real_held_out_digits_and_the_memorizer_differ_only_where_copying_shows(table):
+    real, memorizer = table["real"], table["memorizer"]
+    assert real["fd"] != pytest.approx(memorizer["fd"])  # two different sets of images, not one draw twice
+    assert memorizer["copy_rate"] == 1.0 and memorizer["nn_median"] == 0.0
+    assert real["copy_rate"] <= 0.01 and real["nn_median"] > COPY_DISTANCE
+
+
+def test_the_real_row_is_the_other_half_of_the_test_digits(reference):
+    held_out = quality.HeldOut.build(reference.classifier, draws=2)
+    test, labels = quality.gray("test"), data.digits("test").labels
+    for seed, ref in enumerate(held_out.references):
+        reference_half, held_half = quality.halves(labels, seed)
+        np.testing.assert_array_equal(held_out.sample(quality.HALF, seed), test[held_half])
+        np.testing.assert_allclose(ref.test_features, reference.classifier.features(test[reference_half]), rtol=1e-5)
