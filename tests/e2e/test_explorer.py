@@ -15,7 +15,8 @@ from ui.i18n import catalog as strings
 
 PAGES = [p.stem for p in catalog.built_pages()]
 CLICKABLE = {
-    "option": '[data-testid="stButtonGroup"] button',  # segmented controls and pills
+    "language": '.st-key-lang button[aria-checked="true"]',  # the active one only: the page stays in its language
+    "option": '[data-testid="stButtonGroup"]:not(.st-key-lang [data-testid="stButtonGroup"]) button',  # segmented, pills
     "radio": '[data-testid="stRadio"] label',
     "toggle": '[data-testid="stCheckbox"] label',  # toggles and checkboxes
     "button": '[data-testid="stButton"] button',
@@ -56,7 +57,7 @@ def click_each(page, selector: str, kind: str) -> list[str]:
         index += 1
         if not target.is_visible() or not target.is_enabled() or name in NOT_CLICKED:
             continue
-        for again in range(2 if kind in ("option", "radio") else 1):  # then the option now selected, again
+        for again in range(1 if kind == "button" else 2):  # an option, then the selected one again; a toggle back
             page.locator(selector).nth(index - 1).click()
             settle(page)
             problems += exceptions(page, f"{kind} '{name}'" + " (again)" * again)
@@ -81,6 +82,8 @@ def select_each(page) -> list[str]:
     problems = []
     for index in range(page.locator(SELECTBOXES).count()):
         box = page.locator(SELECTBOXES).nth(index)
+        if not box.is_visible():  # in a folded expander
+            continue
         box.click()
         options = page.locator('[role="option"]')
         count = options.count()
