@@ -1,4 +1,4 @@
-"""Glossary: the lecture's terms in English and Korean, each with its formula and page."""
+"""Glossary: the lecture's terms and models in English and Korean, each with its formula, page and paper."""
 
 import streamlit as st
 
@@ -13,14 +13,18 @@ if not entries:
 for entry in entries:
     target = catalog.page(entry["page"])
     with st.container(border=True):
-        name, formula, link = st.columns([2, 3, 2], vertical_alignment="center")
+        name, link = st.columns([3, 1], vertical_alignment="center")
         first, second = ("ko", "en") if current_language() == "ko" else ("en", "ko")
         name.markdown(f"**{entry[first]}**  \n{entry[second]}")
-        if entry["latex"]:
-            formula.latex(entry["latex"])
+        if entry.get("notes"):
+            name.caption(t("glossary.from_notes"))
         if target.built:
             link.page_link(target.path, label=t(f"nav.{target.stem}"), icon=":material/arrow_forward:")
         else:
             link.caption(t("home.map.coming", page=t(f"nav.{target.stem}")))
+        if entry.get("latex"):  # full width: the longer formulas do not fit in a column
+            st.latex(entry["latex"])
+        if entry.get("paper"):
+            st.caption(t("glossary.paper", paper=entry["paper"]))
 
 page.code_behind(glossary.search)

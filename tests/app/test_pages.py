@@ -147,6 +147,16 @@ def test_glossary_search_handles_any_text(query, found):
     assert bool(at.info) != found
 
 
+def test_glossary_marks_the_notes_spelling_and_shows_the_paper():
+    at = open_page("glossary", "ko", q="잠재 벡터")
+    assert_clean(at)
+    assert strings("ko")["glossary.from_notes"] in [c.value for c in at.caption]
+    at = open_page("glossary", "en", q="variational auto-encoder")
+    assert_clean(at)
+    paper = strings("en")["glossary.paper"].format(paper="Kingma & Welling, 2013, arXiv:1312.6114")
+    assert paper in [c.value for c in at.caption]
+
+
 @pytest.mark.parametrize("damage", ["missing", "truncated", "altered"])
 def test_a_damaged_checkpoint_gives_a_clear_message_and_the_page_stays_usable(tmp_path, monkeypatch, damage):
     import shutil
