@@ -12,6 +12,10 @@ from ui.i18n import literal, t
 
 PIECES = conditional.GRID**2  # numbered row by row from 1, as the checkbox grid shows them
 GIVEN_COUNTS = (2, 4, 6, 8, 10, 12, 14)  # the card's agreement_given_<k>
+# the text encoder and the matching-aware loss of core/models/conditional.py; t-hat encodes a mismatched caption
+TEXT2IMAGE = (r"\begin{aligned}t&=W\,\frac{1}{|s|}\sum_{w\in s}e(w)+b\\"
+              r"\min_G\max_D\ &\mathbb{E}\big[\log D(x,t)\big]+\tfrac12\,\mathbb{E}\big[\log\big(1-D(G(z,t),t)\big)\big]"
+              r"\\&+\tfrac12\,\mathbb{E}\big[\log\big(1-D(x,\hat t)\big)\big]\end{aligned}")
 
 page.header("conditional")
 page.prose("conditional.prose")
@@ -45,9 +49,8 @@ def meaning_label(category: str, value: str) -> str:
 @page.section()
 def text_to_image():
     st.header(t("conditional.text.title"))
-    st.latex(r"\begin{gathered}t=\frac{1}{|w|}\sum_{w\,\in\,\text{prompt}}E[w]\\"
-             r"\min_G\max_D\ \mathbb{E}_{x,t}\big[\log D(x,t)\big]+\mathbb{E}_{z,t}\big[\log\big(1-D(G(z,t),t)\big)\big]"
-             r"\end{gathered}")
+    st.latex(TEXT2IMAGE)
+    st.caption(t("conditional.text.formula"))
     text_to_image_demo(loaders.trained("text2image"), loaders.trained("classifier"))
     text_to_image_metrics()
 

@@ -81,6 +81,7 @@ def infogan():
     st.header(t("dcgan_infogan.infogan.title"))
     st.latex(r"\begin{gathered}\min_{G,Q}\max_D\ V(D,G)-\lambda L_I(G,Q)\\"
              r"L_I=\mathbb{E}_{c\sim p(c),\,x\sim G(z,c)}\big[\log Q(c\mid x)\big]+H(c)\ \le\ I(c;G(z,c))\end{gathered}")
+    page.errata("dcgan_infogan.errata.code")
     model, metrics = loaders.trained("infogan"), loaders.checkpoint_card("infogan")["metrics"]
     controls, plot = page.controls_and_plot()
     with controls:

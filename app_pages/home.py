@@ -4,10 +4,11 @@ import numpy as np
 import streamlit as st
 
 from core import evaluate
-from ui import catalog, loaders, page, pictures, state
+from ui import catalog, figures, loaders, page, pictures, state
 from ui.i18n import t
 
 ALPHA = 0.1
+LATENT_MODEL = "vae_beta_1"  # the plain VAE of the VAE page, with a 2-D latent space
 
 page.header("home")
 st.latex(r"\text{" + t("home.learn") + r"}\quad p(x)")
@@ -48,10 +49,9 @@ with density:
 with representation:
     st.subheader(t("home.representation.title"))
     st.markdown(t("home.representation.text"))
-    tree = loaders.pixel_model("tree", 0, ALPHA)
-    marginals = loaders.binary_digits("train").mean(axis=0)
-    st.image(pictures.tree_svg(marginals, tree.edges(min_information=0.02)), width="stretch")
-    st.caption(t("home.representation.caption"))
+    latent_space = st.container()  # filled last: the rest of Home is on screen before torch and the VAE load
+    for stem in ("vae", "dcgan_infogan"):
+        st.page_link(catalog.page(stem).path, label=t(f"home.representation.{stem}"), icon=":material/arrow_forward:")
 
 # ----------------------------------------------------------------------------
 st.header(t("home.map.title"))
@@ -71,5 +71,11 @@ for kind in catalog.KINDS:
                                  help=t(f"nav.{target.stem}"))
                 else:
                     st.caption(t("home.map.coming", page=t(f"nav.{target.stem}")))
+
+with latent_space, page.section():  # a broken VAE checkpoint disables this picture only
+    vae = loaders.trained(LATENT_MODEL)
+    page.show(figures.latent_scatter(vae.embed(loaders.binary_digits("test")), loaders.digit_labels("test"),
+                                     {"digit": "{digit}", "z1": "z₁", "z2": "z₂"}, limit=4.0), height=300)
+    st.caption(t("home.representation.caption"))
 
 page.code_behind(evaluate.flip_pixels, evaluate.roc_auc, evaluate.choose_markov_order)

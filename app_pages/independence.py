@@ -14,7 +14,7 @@ FACTORIZATION = {
     "full_joint": r"p(x_1,\dots,x_n)",
     "independent": r"p(x_1,\dots,x_n)=\prod_{i=1}^{n} p(x_i)",
     "chain_rule": r"p(x_1,\dots,x_n)=p(x_1)\,p(x_2\mid x_1)\\ \cdot\,p(x_3\mid x_1,x_2)\cdots p(x_n\mid x_1,\dots,x_{n-1})",
-    "markov": r"p(x_1,\dots,x_n)=\prod_{i=1}^{n} p(x_i\mid x_{i-k},\dots,x_{i-1})",
+    "markov": r"p(x_1,\dots,x_n)=\prod_{i=1}^{n} p(x_i\mid x_{\max(1,i-k)},\dots,x_{i-1})",
     "tree": r"p(x_1,\dots,x_n)=p(x_r)\prod_{i\neq r} p(x_i\mid x_{\mathrm{pa}(i)})",
 }
 COUNT = {
@@ -29,6 +29,7 @@ MAX_PIXELS = 784  # a 28 x 28 image, the size of MNIST
 
 page.header("independence")
 page.prose("independence.prose")
+page.errata("independence.errata.images")
 
 @st.fragment
 def parameter_counts():
@@ -66,6 +67,7 @@ def parameter_counts():
             y_top=top, marker=(n, float(count), t("common.current")),
         ), height=340)
         page.note(t("independence.count.chain_note"))
+        page.errata("independence.errata.chain_count")
 
 
 @st.fragment

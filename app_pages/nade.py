@@ -14,6 +14,7 @@ page.header("nade")
 st.latex(r"\begin{gathered}p(x)=\prod_{i=1}^{n} p(x_i \mid x_{<i})\\"
          r"p(x_i=1 \mid x_{<i})=\sigma(V_i h_i + b_i),\qquad h_i=\sigma(W_{:,<i}\,x_{<i}+c)\end{gathered}")
 page.prose("nade.prose")
+page.errata("nade.errata.inputs")
 
 
 @st.fragment

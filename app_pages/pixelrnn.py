@@ -20,6 +20,7 @@ page.header("pixelrnn")
 st.latex(r"p(x)=\prod_{i=1}^{n^2} p(x_{i,R} \mid x_{<i})\;p(x_{i,G} \mid x_{<i}, x_{i,R})\;"
          r"p(x_{i,B} \mid x_{<i}, x_{i,R}, x_{i,G})")
 page.prose("pixelrnn.prose")
+page.errata("pixelrnn.errata.green")
 
 
 def masks():

@@ -48,6 +48,15 @@ def note(text: str) -> None:
     _foldable(st.caption, text)
 
 
+def errata(key: str) -> None:
+    """A statement of the lecture notes beside the precise one, in a bordered box where the
+    student meets it: keys `<key>.notes` (the notes, quoted) and `<key>.precisely`, with
+    `key` like `<page>.errata.<name>`."""
+    with st.container(border=True):
+        st.markdown(f":material/menu_book: **{t('app.errata.notes')}** {t(f'{key}.notes')}")
+        st.markdown(f":material/check_circle: **{t('app.errata.precisely')}** {t(f'{key}.precisely')}")
+
+
 def show(fig, height: int = 360) -> None:
     """A Plotly figure at the size (and font) of the current mode."""
     scale = CLASSROOM_SCALE if classroom() else 1.0
@@ -85,12 +94,10 @@ def prev_next(pages: dict, current) -> None:
     stem to its st.Page in catalog order, `current` is the page that just ran."""
     stems = list(pages)
     i = next(i for i, stem in enumerate(stems) if pages[stem] is current)
-    with st.container(key="prev_next", horizontal=True, horizontal_alignment="distribute"):
+    with st.container(key="prev_next", horizontal=True, horizontal_alignment="distribute" if i > 0 else "right"):
         if i > 0:
             st.page_link(pages[stems[i - 1]], label=t("app.previous", title=t(f"nav.{stems[i - 1]}")),
                          icon=":material/arrow_back:")
-        else:
-            st.empty()
         if i + 1 < len(stems):
             st.page_link(pages[stems[i + 1]], label=t("app.next", title=t(f"nav.{stems[i + 1]}")),
                          icon=":material/arrow_forward:", icon_position="right")
