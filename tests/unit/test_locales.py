@@ -4,6 +4,7 @@ code asks for exists."""
 import re
 import string
 import tomllib
+import unicodedata
 
 import pytest
 
@@ -52,3 +53,18 @@ def test_locale_files_parse_and_both_languages_have_the_same_files():
         for path in folder.glob("*.toml"):
             with open(path, "rb") as f:
                 assert tomllib.load(f), path
+
+
+def is_punctuation(char: str) -> bool:
+    return unicodedata.category(char)[0] in "PS"
+
+
+@pytest.mark.parametrize("lang", list(LANGUAGES))
+def test_bold_text_closes(lang):
+    """CommonMark closes ** only when it is right-flanking: a bold text ending in punctuation
+    must be followed by a space or punctuation, not by a letter (Korean particles are letters):
+    "**D*(x)**이고" shows its asterisks."""
+    unclosed = [key for key, text in catalog(lang).items() if isinstance(text, str)
+                for inner, after in re.findall(r"\*\*(.+?)\*\*(.?)", text)
+                if is_punctuation(inner[-1]) and after and not (after.isspace() or is_punctuation(after))]
+    assert unclosed == []
