@@ -89,11 +89,11 @@ def code_behind(*functions) -> None:
             st.code(inspect.getsource(function), language="python")
 
 
-def prev_next(pages: dict, current) -> None:
+def prev_next(pages: dict, current: str) -> None:
     """Links to the previous and next page in lecture order: `pages` maps each built page's
-    stem to its st.Page in catalog order, `current` is the page that just ran."""
+    stem to its st.Page in catalog order, `current` is the stem of the page that just ran."""
     stems = list(pages)
-    i = next(i for i, stem in enumerate(stems) if pages[stem] is current)
+    i = stems.index(current)
     with st.container(key="prev_next", horizontal=True, horizontal_alignment="distribute" if i > 0 else "right"):
         if i > 0:
             st.page_link(pages[stems[i - 1]], label=t("app.previous", title=t(f"nav.{stems[i - 1]}")),

@@ -95,14 +95,14 @@ def explore(stem: str, lang: str, max_runs: int) -> list[str]:
     done: set[tuple] = set()
     runs = 0
     while runs < max_runs:
-        pending = [name for name in found_widgets(at) if name not in done]
+        pending = [name for name, widget in found_widgets(at).items() if name not in done and not widget.disabled]
         if not pending:
             break
         name = pending[0]
         done.add(name)
         for value, act in trials(name[0], found_widgets(at)[name]):
             widget = found_widgets(at).get(name)
-            if widget is None:  # the widget went away after an earlier value
+            if widget is None or widget.disabled:  # it went away after an earlier value, or cannot be used now
                 break
             act(widget)
             at.run()
