@@ -6,8 +6,9 @@ import dataclasses
 import numpy as np
 import streamlit as st
 
+from core import derivation as core_derivation
 from core import gan_lab, gan_theory
-from ui import figures, loaders, page, state
+from ui import derivation, figures, loaders, page, state
 from ui.i18n import literal, t
 
 UNITS = ["8", "16", "32", "64", "128", "256"]
@@ -56,6 +57,8 @@ def optimal_discriminator():
             "current": t("common.current"), "best": t("gan.theory.minimum"),
         }), height=330)
         page.note(t("gan.theory.caption"))
+    derivation.discriminator(center, gap, std, state.seed())
+    derivation.jensen_shannon(center, gap, std)
 
 
 @st.fragment
@@ -260,5 +263,6 @@ optimal_discriminator()
 generator_losses()
 gan_lab_section()
 page.code_behind(gan_theory.optimal_discriminator, gan_theory.value, gan_theory.jensen_shannon,
+                 core_derivation.discriminator_lines, core_derivation.maximize_pointwise, core_derivation.jsd_lines,
                  gan_theory.generator_losses, gan_lab.GANLab.step, gan_lab.GANLab._discriminator_step,
                  gan_lab.GANLab._generator_step, gan_lab.penalty)

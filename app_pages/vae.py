@@ -6,9 +6,10 @@ import numpy as np
 import streamlit as st
 from scipy.stats import norm
 
+from core import derivation as core_derivation
 from core import live
 from core.models import vae as vae_module
-from ui import figures, loaders, page, pictures, state
+from ui import derivation, figures, loaders, page, pictures, state
 from ui.i18n import t
 
 BETAS = [f"{beta:g}" for beta in vae_module.BETAS]
@@ -21,6 +22,8 @@ st.latex(r"\begin{gathered}\mathrm{ELBO}=\underbrace{\mathbb{E}_{q_\phi(z\mid x)
          r"\text{loss}=\underbrace{-\mathbb{E}_q\ln p_\theta(x\mid z)}_{D}+\beta\,\underbrace{\mathrm{KL}}_{R}"
          r"\end{gathered}")
 page.prose("vae.prose")
+page.errata("vae.errata.recon_ln")
+page.errata("vae.errata.implicit")
 
 
 def rate_distortion_figure(current: str, extra: tuple[float, float, str] | None = None):
@@ -107,8 +110,10 @@ def beta_demo():
         z = np.stack(np.meshgrid(quantiles, quantiles[::-1]), axis=-1).reshape(-1, 2)
         st.image(pictures.digit_picture(model.decode_probs(z), columns=side, cell=6, gap=2), width="stretch",
                  caption=t("vae.views.manifold"))
+    derivation.elbo(model, test[first], state.seed())
 
 
 beta_demo()
 page.prose("vae.why_gaussian")
-page.code_behind(vae_module.VAE.loss, vae_module.gaussian_kl, vae_module.VAE.reparameterize, live.train_vae)
+page.code_behind(vae_module.VAE.loss, vae_module.gaussian_kl, vae_module.VAE.reparameterize, live.train_vae,
+                 core_derivation.elbo_lines)

@@ -5,14 +5,17 @@ in closed form beside its Monte Carlo estimate."""
 import numpy as np
 import streamlit as st
 
+from core import derivation as core_derivation
 from core import variational as vi
-from ui import figures, page, state
+from ui import derivation, figures, page, state
 from ui.i18n import t
 
 page.header("variational")
 st.latex(r"\ln p(x) = \underbrace{\mathbb{E}_{q(z\mid x)}\!\left[\ln \frac{p(x,z)}{q(z\mid x)}\right]}_{\text{ELBO}}"
          r" + \underbrace{\mathrm{KL}\big(q(z\mid x)\,\|\,p(z\mid x)\big)}_{\ge 0}")
 page.prose("variational.prose")
+page.errata("variational.errata.elbo_name")
+page.errata("variational.errata.likelihood")
 
 MODEL = vi.LinearGaussian(w=2.0, b=0.0, s=1.0)
 FIT_STEPS = 400
@@ -49,6 +52,7 @@ def identity():
                 "q(z)": np.exp(vi.normal_log_pdf(z, mean, std**2)),
             }, "z", t("variational.identity.density")), height=380)
         st.caption(t("variational.identity.caption"))
+    derivation.evidence(MODEL, x, mean, std, state.seed())
 
 
 @st.fragment
@@ -121,4 +125,5 @@ def gaussian_kl():
 identity()
 live_fit()
 gaussian_kl()
-page.code_behind(vi.LinearGaussian, vi.fit_gaussian, vi.kl_to_standard_normal, vi.kl_monte_carlo)
+page.code_behind(vi.LinearGaussian, core_derivation.evidence_lines, vi.fit_gaussian, vi.kl_to_standard_normal,
+                 vi.kl_monte_carlo)

@@ -57,7 +57,20 @@ def generator_mixture_density(center: float, gap: float, std: float, grid: np.nd
     """p_g(x) = 1/2 N(x; c - g/2, s^2) + 1/2 N(x; c + g/2, s^2): the page's generator, two bumps
     of width s, `gap` apart around `center`. One Gaussian when g = 0; p_data itself at
     c = 0, g = 4, s = 0.6, so the student can reach the minimum of the game."""
-    return data_density(grid, ((0.5, center - gap / 2, std), (0.5, center + gap / 2, std)))
+    return data_density(grid, generator_bumps(center, gap, std))
+
+
+def generator_bumps(center: float, gap: float, std: float) -> tuple:
+    """The page's generator as (weight, mean, std) bumps: two of width s, `gap` apart around `center`."""
+    return (0.5, center - gap / 2, std), (0.5, center + gap / 2, std)
+
+
+def sample_bumps(bumps, n: int, rng: np.random.Generator) -> np.ndarray:
+    """n draws of the mixture: pick bump k with probability w_k, then x = m_k + s_k z, z ~ N(0, 1).
+    For the generator this is x = G(z): the noise z (with the coin) mapped to a sample."""
+    weights, means, stds = (np.array(column, dtype=float) for column in zip(*bumps))
+    k = rng.choice(len(weights), size=n, p=weights / weights.sum())
+    return means[k] + stds[k] * rng.standard_normal(n)
 
 
 def mixture_value_landscape(centers: np.ndarray, gaps: np.ndarray, std: float, grid: np.ndarray = GRID) -> np.ndarray:

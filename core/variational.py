@@ -62,6 +62,10 @@ class LinearGaussian:
     b: float = 0.0
     s: float = 1.0
 
+    def log_joint(self, x: float, z):
+        """ln p(x, z) = ln p(z) + ln p(x | z) = ln N(z; 0, 1) + ln N(x; w z + b, s²)."""
+        return normal_log_pdf(z, 0.0, 1.0) + normal_log_pdf(x, self.w * np.asarray(z) + self.b, self.s**2)
+
     def log_evidence(self, x: float) -> float:
         """ln p(x) with p(x) = N(x; b, w² + s²), z integrated out."""
         return float(normal_log_pdf(x, self.b, self.w**2 + self.s**2))
