@@ -28,7 +28,7 @@ def latent_labels(background: str) -> dict[str, str]:
 @st.fragment
 @page.section()
 def prior_demo():
-    st.header(t("aae.prior.title"))
+    page.heading("aae.prior.title")
     controls, plot = page.controls_and_plot()
     with controls:
         prior = state.choice(t("aae.prior.prior"), "prior", PRIORS, "mixture",
@@ -57,11 +57,11 @@ def prior_demo():
                                                      ratio=metrics["energy"] / metrics["energy_floor"]))
     left, right = st.columns(2, gap="large")
     with left:
-        st.subheader(t("aae.decoded.title"))
+        page.heading("aae.decoded.title", level=3)
         st.image(pictures.digit_picture(model.sample(32, state.seed(), mean=True), columns=8), width="stretch",
                  caption=t("aae.decoded.caption", prior=t(f"aae.priors.{prior}")))
     with right, page.section():
-        st.subheader(t("aae.vae.title"))
+        page.heading("aae.vae.title", level=3)
         vae = loaders.trained(beta_name(1.0))
         page.show(figures.latent_scatter(vae.embed(test), labels, latent_labels(t("aae.prior.samples")),
                                          background=prior_samples, limit=LIMIT), height=420)
@@ -70,7 +70,7 @@ def prior_demo():
 
 @page.section()
 def comparison_tables():
-    st.header(t("aae.table.title"))
+    page.heading("aae.table.title")
     vae = loaders.checkpoint_card(beta_name(1.0))["metrics"]
     matching, samples = [], []
     for prior in PRIORS:
@@ -84,7 +84,7 @@ def comparison_tables():
     samples.append(sample_row(t("aae.table.vae_row"), vae))
     table(matching, {"aae": "%.3f", "vae": "%.3f", "floor": "%.3f", "recon": "%.2f"})
     page.note(t("aae.table.caption"))
-    st.subheader(t("aae.table.samples_title"))
+    page.heading("aae.table.samples_title", level=3)
     table(samples, {"fd": "%.1f", "precision": "%.2f", "recall": "%.2f", "nn": "%.2f", "distinct": "%.0f%%"})
     page.note(t("aae.table.samples_caption", fd_real=vae["classifier_fd_real"]))
 

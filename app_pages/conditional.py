@@ -48,7 +48,7 @@ def meaning_label(category: str, value: str) -> str:
 
 @page.section()
 def text_to_image():
-    st.header(t("conditional.text.title"))
+    page.heading("conditional.text.title")
     st.latex(TEXT2IMAGE)
     st.caption(t("conditional.text.formula"))
     text_to_image_demo(loaders.trained("text2image"), loaders.trained("classifier"))
@@ -110,7 +110,7 @@ def text_to_image_metrics():
 @st.fragment
 @page.section()
 def puzzle():
-    st.header(t("conditional.puzzle.title"))
+    page.heading("conditional.puzzle.title")
     st.latex(r"\hat{x}=m\odot x+(1-m)\odot G(m\odot x,\ m,\ z)")
     st.latex(r"\begin{aligned}"
              r"\min_G\max_D\ &\mathbb{E}\big[\log D(x,m)\big]+\mathbb{E}\big[\log\big(1-D(\hat{x},m)\big)\big]\\"

@@ -30,7 +30,7 @@ def with_nearest(images: np.ndarray) -> np.ndarray:
 @st.fragment
 @page.section()
 def samples():
-    st.header(t("dcgan_infogan.samples.title"))
+    page.heading("dcgan_infogan.samples.title")
     st.latex(r"z\ \xrightarrow{\ \text{ConvTranspose}+\text{BN}+\text{ReLU}\ }\ 2\times2"
              r"\ \to\ 4\times4\ \to\ 8\times8\ \xrightarrow{\ \text{sigmoid}\ }\ [0,1]^{64}")
     controls, plot = page.controls_and_plot()
@@ -44,7 +44,7 @@ def samples():
         generated = model.sample(count, state.seed())
         st.image(pictures.digit_picture(with_nearest(generated), columns=8), width="stretch",
                  caption=t("dcgan_infogan.samples.caption"))
-    st.subheader(t("dcgan_infogan.walk.title"))
+    page.heading("dcgan_infogan.walk.title", level=3)
     controls, plot = page.controls_and_plot()
     with controls:
         start = state.number(t("dcgan_infogan.walk.start"), "walk_start", 0, 9999, 1)
@@ -63,7 +63,7 @@ def samples():
 
 @page.section()
 def quality_table():
-    st.header(t("dcgan_infogan.table.title"))
+    page.heading("dcgan_infogan.table.title")
     rows = loaders.quality_rows()
     percent = {"copy_rate": 100}  # shown as a percentage
     st.dataframe([{t("dcgan_infogan.table.model"): t(f"dcgan_infogan.rows.{key}"),
@@ -78,7 +78,7 @@ def quality_table():
 @st.fragment
 @page.section()
 def infogan():
-    st.header(t("dcgan_infogan.infogan.title"))
+    page.heading("dcgan_infogan.infogan.title")
     st.latex(r"\begin{gathered}\min_{G,Q}\max_D\ V(D,G)-\lambda L_I(G,Q)\\"
              r"L_I=\mathbb{E}_{c\sim p(c),\,x\sim G(z,c)}\big[\log Q(c\mid x)\big]+H(c)\ \le\ I(c;G(z,c))\end{gathered}")
     page.errata("dcgan_infogan.errata.code")

@@ -14,7 +14,7 @@ page.header("discrete")
 
 @st.fragment
 def bernoulli():
-    st.header(t("discrete.bernoulli.title"))
+    page.heading("discrete.bernoulli.title")
     st.latex(r"X \sim \mathrm{Ber}(p):\quad P(X=1)=p,\quad P(X=0)=1-p")
     controls, plot = page.controls_and_plot()
     with controls:
@@ -41,7 +41,7 @@ def bernoulli():
 
 @st.fragment
 def categorical():
-    st.header(t("discrete.categorical.title"))
+    page.heading("discrete.categorical.title")
     st.latex(r"Y \sim \mathrm{Cat}(p_1,\dots,p_m):\quad P(Y=i)=p_i,\quad \sum_{i=1}^{m} p_i = 1")
     controls, plot = page.controls_and_plot()
     with controls:
@@ -76,7 +76,7 @@ def categorical():
 
 @st.fragment
 def rgb_pixel():
-    st.header(t("discrete.rgb.title"))
+    page.heading("discrete.rgb.title")
     st.latex(r"(r, g, b) \sim p(R, G, B):\quad (2^{b})^{3} - 1 \text{ " + t("common.parameters") + "}")
     controls, plot = page.controls_and_plot()
     with controls:
@@ -99,7 +99,7 @@ def rgb_pixel():
 
 @st.fragment
 def binary_pixels():
-    st.header(t("discrete.binary.title"))
+    page.heading("discrete.binary.title")
     st.latex(r"p(x_1,\dots,x_n),\ x_i \in \{0,1\}:\quad 2^{n} \text{ " + t("discrete.binary.states")
              + r"},\quad 2^{n}-1 \text{ " + t("common.parameters") + "}")
     controls, plot = page.controls_and_plot()

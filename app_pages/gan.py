@@ -28,7 +28,7 @@ page.prose("gan.prose")
 
 @st.fragment
 def optimal_discriminator():
-    st.header(t("gan.theory.title"))
+    page.heading("gan.theory.title")
     st.latex(r"\begin{gathered}D^*_G(x)=\frac{p_{\mathrm{data}}(x)}{p_{\mathrm{data}}(x)+p_g(x)}\\"
              r"V(D^*_G,G)=-\log 4+2\,\mathrm{JSD}\big(p_{\mathrm{data}}\,\|\,p_g\big)\end{gathered}")
     controls, plot = page.controls_and_plot()
@@ -63,7 +63,7 @@ def optimal_discriminator():
 
 @st.fragment
 def generator_losses():
-    st.header(t("gan.losses.title"))
+    page.heading("gan.losses.title")
     controls, plot = page.controls_and_plot()
     with controls:
         d_fake = state.slider(t("gan.losses.d_fake"), "d_fake", 0.01, 0.99, 0.05, step=0.01)
@@ -233,7 +233,7 @@ def reset_lab() -> None:
 
 
 def gan_lab_section():
-    st.header(t("gan.lab.title"))
+    page.heading("gan.lab.title")
     page.prose("gan.lab.prose")
     presets = st.columns(len(gan_lab.PRESETS))
     for column, name in zip(presets, gan_lab.PRESETS):

@@ -21,7 +21,7 @@ st.caption(t("home.model_used", k=k))
 @st.fragment
 def density_estimation(model):
     """Density estimation and anomaly detection; the noise slider reruns only this column."""
-    st.subheader(t("home.density.title"))
+    page.heading("home.density.title", level=3)
     st.latex(r"x \mapsto \log p(x)")
     noise = state.slider(t("home.density.noise"), "noise", 0.0, 0.5, 0.1, step=0.01)
     test = loaders.binary_digits("test")
@@ -37,7 +37,7 @@ def density_estimation(model):
 
 generation, density, representation = st.columns(3, gap="large")
 with generation:
-    st.subheader(t("home.generation.title"))
+    page.heading("home.generation.title", level=3)
     st.latex(r"x_{new} \sim p(x)")
     st.markdown(t("home.generation.text"))
     st.image(pictures.digit_picture(model.sample(16, state.seed()), columns=4), width="stretch")
@@ -47,14 +47,14 @@ with density:
     density_estimation(model)
 
 with representation:
-    st.subheader(t("home.representation.title"))
+    page.heading("home.representation.title", level=3)
     st.markdown(t("home.representation.text"))
     latent_space = st.container()  # filled last: the rest of Home is on screen before torch and the VAE load
     for stem in ("vae", "dcgan_infogan"):
         st.page_link(catalog.page(stem).path, label=t(f"home.representation.{stem}"), icon=":material/arrow_forward:")
 
 # ----------------------------------------------------------------------------
-st.header(t("home.map.title"))
+page.heading("home.map.title")
 page.prose("home.map.prose")
 CARDS_PER_ROW = 4
 for kind in catalog.KINDS:

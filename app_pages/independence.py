@@ -33,7 +33,7 @@ page.errata("independence.errata.images")
 
 @st.fragment
 def parameter_counts():
-    st.header(t("independence.count.title"))
+    page.heading("independence.count.title")
     controls, plot = page.controls_and_plot()
     with controls:
         structure = state.choice(t("independence.structure"), "structure", counting.STRUCTURES, "markov",
@@ -72,7 +72,7 @@ def parameter_counts():
 
 @st.fragment
 def fitted_to_digits():
-    st.header(t("independence.fit.title"))
+    page.heading("independence.fit.title")
     page.prose("independence.fit.prose")
     controls, plot = page.controls_and_plot()
     with controls:
@@ -154,7 +154,7 @@ def replace_ci_table(make_independent: bool) -> None:
 
 @st.fragment
 def conditional_independence():
-    st.header(t("independence.ci.title"))
+    page.heading("independence.ci.title")
     st.latex(r"\begin{gathered}x \perp y \mid z \iff p(x \mid y, z) = p(x \mid z)"
              r"\\ p(z \mid x) = \frac{p(x \mid z)\,p(z)}{p(x)}\end{gathered}")
     page.prose("independence.ci.prose")

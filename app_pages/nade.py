@@ -19,7 +19,7 @@ page.errata("nade.errata.inputs")
 
 @st.fragment
 def parameter_counts():
-    st.header(t("nade.count.title"))
+    page.heading("nade.count.title")
     controls, plot = page.controls_and_plot()
     with controls:
         hidden = state.slider(t("nade.count.hidden"), "hidden", 1, 500, 100)
@@ -42,7 +42,7 @@ def parameter_counts():
 
 @st.fragment
 def samples(model):
-    st.header(t("nade.samples.title"))
+    page.heading("nade.samples.title")
     controls, plot = page.controls_and_plot()
     with controls:
         count = state.slider(t("nade.samples.count"), "count", 4, 64, 16, step=4)
@@ -60,7 +60,7 @@ def samples(model):
 
 @st.fragment
 def density(model):
-    st.header(t("nade.density.title"))
+    page.heading("nade.density.title")
     test = loaders.binary_digits("test")
     controls, plot = page.controls_and_plot()
     with controls:
@@ -94,7 +94,7 @@ def density(model):
 @st.fragment
 @page.section()
 def continuous_output():
-    st.header(t("nade.continuous.title"))
+    page.heading("nade.continuous.title")
     st.latex(r"p(x_i \mid x_{<i}) = \sum_{k=1}^{K} \pi_{ik}\,\mathcal{N}(x_i;\ \mu_{ik}, \sigma_{ik}^2)")
     model = loaders.trained("nade_continuous")
     test = loaders.gray_digits("test")

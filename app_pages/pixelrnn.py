@@ -24,7 +24,7 @@ page.errata("pixelrnn.errata.green")
 
 
 def masks():
-    st.header(t("pixelrnn.masks.title"))
+    page.heading("pixelrnn.masks.title")
     controls, plot = page.controls_and_plot()
     with controls:
         page.prose("pixelrnn.masks.prose")
@@ -38,7 +38,7 @@ def masks():
 
 @st.fragment
 def receptive_fields(models: dict):
-    st.header(t("pixelrnn.context.title"))
+    page.heading("pixelrnn.context.title")
     page.prose("pixelrnn.context.prose")
     controls, plot = page.controls_and_plot()
     with controls:
@@ -66,7 +66,7 @@ def receptive_fields(models: dict):
 
 @st.fragment
 def samples(models: dict):
-    st.header(t("pixelrnn.samples.title"))
+    page.heading("pixelrnn.samples.title")
     controls, plot = page.controls_and_plot()
     with controls:
         name = state.choice(t("pixelrnn.samples.model"), "model", list(models), next(iter(models)),
@@ -78,7 +78,7 @@ def samples(models: dict):
 
 @page.section()
 def leaderboard():
-    st.header(t("pixelrnn.board.title"))
+    page.heading("pixelrnn.board.title")
     k = loaders.best_markov_order(ALPHA)
     rows = [dict(row, name=t(f"models.{row['model']}.name") + (f" (k = {k})" if row["model"] == "markov" else ""))
             for row in loaders.count_model_rows(k, ALPHA)]

@@ -30,7 +30,7 @@ def stage_label(side: str) -> str:
 
 @page.section()
 def fade_in():
-    st.header(t("progressive_gan.fade.title"))
+    page.heading("progressive_gan.fade.title")
     st.latex(r"\begin{aligned}G_\alpha(z)=\ &(1-\alpha)\,\mathrm{up}\big(\mathrm{toImage}_{r/2}(h_{r/2})\big)\\"
              r"&+\alpha\,\mathrm{toImage}_{r}\big(\mathrm{block}_r(\mathrm{up}(h_{r/2}))\big),\qquad \alpha:0\to1"
              r"\end{aligned}")
@@ -65,7 +65,7 @@ def fade_in_demo(model):
 @st.fragment
 @page.section()
 def stages():
-    st.header(t("progressive_gan.stages.title"))
+    page.heading("progressive_gan.stages.title")
     model, direct = loaders.trained("progan"), loaders.trained("progan_direct")
     rows = {stage_label(side): model.sample(SAMPLES, state.seed(), side) for side in progan.RESOLUTIONS}
     rows[t("progressive_gan.stages.direct")] = direct.sample(SAMPLES, state.seed(), progan.RESOLUTIONS[-1])
@@ -78,7 +78,7 @@ def stages():
 
 @page.section()
 def quality():
-    st.header(t("progressive_gan.quality.title"))
+    page.heading("progressive_gan.quality.title")
     grown, direct = (loaders.checkpoint_card(name)["metrics"] for name in ("progan", "progan_direct"))
     labels = [stage_label(s) for s in STAGES] + [t("progressive_gan.stages.direct")]
     fig = figures.grouped_bars(labels, {

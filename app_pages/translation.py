@@ -30,7 +30,7 @@ def spaced(digits: np.ndarray) -> str:
 @st.fragment
 @page.section()
 def cyclegan():
-    st.header(t("translation.cycle.title"))
+    page.heading("translation.cycle.title")
     st.latex(r"\mathcal{L}=\mathcal{L}_{\mathrm{GAN}}(G,D_B)+\mathcal{L}_{\mathrm{GAN}}(F,D_A)")
     st.latex(r"+\lambda\,\underbrace{\Big(\mathbb{E}_a\big\|F(G(a))-a\big\|_1+\mathbb{E}_b\big\|G(F(b))-b\big\|_1\Big)}"
              r"_{\text{cycle consistency}}")
@@ -83,7 +83,7 @@ def cyclegan():
 @st.fragment
 @page.section()
 def stargan():
-    st.header(t("translation.star.title"))
+    page.heading("translation.star.title")
     st.latex(r"\mathcal{L}_G=\mathcal{L}_{\mathrm{adv}}+\lambda_{\mathrm{cls}}\,\mathcal{L}^{f}_{\mathrm{cls}}"
              r"+\lambda_{\mathrm{rec}}\,\mathbb{E}_{x,c,c'}\big\|x-G(G(x,c),c')\big\|_1")
     test, labels = loaders.gray_digits("test") / 16, loaders.digit_labels("test")
@@ -120,7 +120,7 @@ def stargan():
 
 
 def parameter_counts():
-    st.subheader(t("translation.counts.title"))
+    page.heading("translation.counts.title", level=3)
     parameter_counts_demo()
     st.caption(t("translation.counts.caption"))
 

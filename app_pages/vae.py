@@ -74,7 +74,7 @@ def live_training(beta: str):
 @st.fragment
 @page.section()
 def beta_demo():
-    st.header(t("vae.beta.title"))
+    page.heading("vae.beta.title")
     controls, plot = page.controls_and_plot()
     with controls:
         beta = state.choice(t("vae.beta.beta"), "beta", BETAS, "1", widget=st.select_slider)

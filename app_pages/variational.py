@@ -23,7 +23,7 @@ FIT_STEPS = 400
 
 @st.fragment
 def identity():
-    st.header(t("variational.identity.title"))
+    page.heading("variational.identity.title")
     st.latex(r"\begin{gathered}z \sim \mathcal{N}(0, 1),\quad x\mid z \sim \mathcal{N}(2z, 1)\\ \Rightarrow\quad "
              r"p(x)=\mathcal{N}(x;0,5),\quad p(z\mid x)=\mathcal{N}\!\left(\tfrac{2x}{5},\tfrac{1}{5}\right)\end{gathered}")
     controls, plot = page.controls_and_plot()
@@ -57,7 +57,7 @@ def identity():
 
 @st.fragment
 def live_fit():
-    st.header(t("variational.fit.title"))
+    page.heading("variational.fit.title")
     controls, plot = page.controls_and_plot()
     with controls:
         target = state.choice(t("variational.fit.target"), "target", list(vi.TARGETS_2D), "bimodal",
@@ -99,7 +99,7 @@ def live_fit():
 
 @st.fragment
 def gaussian_kl():
-    st.header(t("variational.kl.title"))
+    page.heading("variational.kl.title")
     st.latex(r"\begin{aligned}\mathrm{KL}\big(\mathcal{N}(\mu,\sigma^2)\,\|\,\mathcal{N}(0,1)\big)"
              r"&=\tfrac12\left(\mu^2+\sigma^2-1-\ln\sigma^2\right)\\"
              r"&\approx \frac1S\sum_{s=1}^{S}\big[\ln q(z_s)-\ln p(z_s)\big],\quad z_s\sim q\end{aligned}")

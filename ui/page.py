@@ -16,10 +16,22 @@ from ui.state import classroom
 CLASSROOM_SCALE = 1.35
 
 
+def anchor(key: str) -> str:
+    """The in-page link target of the heading titled by locale key `key`, the same in every
+    language (Streamlit makes one from the text otherwise): "independence.count.title" ->
+    "independence-count-title"."""
+    return key.replace(".", "-").replace("_", "-")
+
+
 def header(page: str) -> None:
     """Title and one-line intro of `page` (keys `<page>.title`, `<page>.intro`)."""
-    st.title(t(f"{page}.title"))
+    st.title(t(f"{page}.title"), anchor=anchor(f"{page}.title"))
     st.markdown(t(f"{page}.intro"))
+
+
+def heading(key: str, level: int = 2) -> None:
+    """A section's heading (level 2) or a part's (level 3), titled by locale key `key`, with its anchor."""
+    (st.header if level == 2 else st.subheader)(t(key), anchor=anchor(key))
 
 
 def controls_and_plot():

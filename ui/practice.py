@@ -121,7 +121,8 @@ def _submit(question: practice.Question, record: dict, typed, answer_shown: bool
 def _feedback(question: practice.Question, record: dict, values: dict, hidden: bool, revealed: bool) -> None:
     """Right: why, and where the page shows it. Wrong: a hint the first time, the answer after the
     second (in classroom mode only once the teacher reveals the answers)."""
-    why = f"{t(question.explanation, **values)} {t('practice.see', section=t(question.section))}"
+    where = f"[{t(question.section)}](#{page.anchor(question.section)})"  # a link to that part of the page
+    why = f"{t(question.explanation, **values)} {t('practice.see', section=where)}"
     answer = t("practice.the_answer", answer=answer_text(question))
     if record["last"] is not None:
         if question.kind == practice.NUMBER:

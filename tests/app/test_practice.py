@@ -4,9 +4,12 @@ progress line and Home's summary follow; in classroom mode the answers wait for 
 
 from __future__ import annotations
 
+import pytest
+
 from core import practice
 from tests.app.conftest import open_page
-from ui import i18n
+from ui import catalog as catalog_module
+from ui import i18n, page
 from ui.i18n import catalog
 
 SEED = 0  # the sidebar's default
@@ -112,3 +115,12 @@ def test_classroom_mode_hides_the_answers_until_the_teacher_reveals_them():
     assert the_answer in messages(at.info)
     at.button(key="practice_reveal_gan").click().run()
     assert the_answer not in messages(at.info)
+
+
+@pytest.mark.parametrize("stem", [p.stem for p in catalog_module.built_pages()])
+def test_every_explanation_links_to_a_heading_of_its_page(stem):
+    """The "the page shows it in …" link of every question points at a heading drawn on the page."""
+    at = open_page(stem)
+    anchors = {h.proto.anchor for kind in ("title", "header", "subheader") for h in getattr(at, kind)}
+    targets = {page.anchor(q.section) for q in practice.questions(stem, SEED)}
+    assert targets <= anchors, targets - anchors
