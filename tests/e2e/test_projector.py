@@ -6,7 +6,7 @@ go to tests/e2e/screenshots/ for a person to look at. One page load per page and
 
 import pytest
 
-from tests.e2e.conftest import CHROMIUM_FLAGS, SCREENSHOTS, chromium_path, full_screenshot, min_figures, wait_rendered
+from tests.e2e.conftest import SCREENSHOTS, full_screenshot, min_figures, wait_rendered
 from tests.e2e.test_browser import url
 from ui import catalog
 from ui.i18n import catalog as strings
@@ -73,19 +73,6 @@ FONT_SIZES = """() => {
 }"""
 
 
-@pytest.fixture(scope="module")
-def projector(app_url):
-    """A chromium that draws scrollbars (Playwright's headless default hides them, and a
-    person judging the screenshots must see which formula scrolls)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS,
-                                             ignore_default_args=["--hide-scrollbars"])
-        yield browser
-        browser.close()
-
-
 def href(stem: str) -> str:
     """Streamlit's link to a page: its url path, empty for the default page."""
     return "" if stem == "home" else stem
@@ -116,8 +103,9 @@ def assert_nothing_cut_off(page, where: str) -> None:
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
 @pytest.mark.parametrize("info", PAGES, ids=[p.stem for p in PAGES])
-def test_page_on_a_projector(app_url, projector, info, lang):
-    context = projector.new_context(viewport=PROJECTORS[0], locale="en-US")
+def test_page_on_a_projector(app_url, browser, info, lang):
+    """One page load at 1024x768, the same page at 1280x720, then in classroom mode at 1024x768."""
+    context = browser.new_context(viewport=PROJECTORS[0], locale="en-US")
     page = context.new_page()
     try:
         page.goto(url(app_url, info.stem, lang=lang))
