@@ -49,6 +49,8 @@ with density:
 with representation:
     page.heading("home.representation.title", level=3)
     st.markdown(t("home.representation.text"))
+    # a trained network needs torch (a few seconds and ~170 MB the first time): Home opens without it
+    show_latent_space = state.toggle(t("home.representation.show"), "latent", False)
     latent_space = st.container()  # filled last: the rest of Home is on screen before torch and the VAE load
     for stem in ("vae", "dcgan_infogan"):
         st.page_link(catalog.page(stem).path, label=t(f"home.representation.{stem}"), icon=":material/arrow_forward:")
@@ -72,10 +74,11 @@ for kind in catalog.KINDS:
                 else:
                     st.caption(t("home.map.coming", page=t(f"nav.{target.stem}")))
 
-with latent_space, page.section():  # a broken VAE checkpoint disables this picture only
-    vae = loaders.trained(LATENT_MODEL)
-    page.show(figures.latent_scatter(vae.embed(loaders.binary_digits("test")), loaders.digit_labels("test"),
-                                     {"digit": "{digit}", "z1": "z₁", "z2": "z₂"}, limit=4.0), height=300)
-    st.caption(t("home.representation.caption"))
+if show_latent_space:
+    with latent_space, page.section():  # a broken VAE checkpoint disables this picture only
+        vae = loaders.trained(LATENT_MODEL)
+        page.show(figures.latent_scatter(vae.embed(loaders.binary_digits("test")), loaders.digit_labels("test"),
+                                         {"digit": "{digit}", "z1": "z₁", "z2": "z₂"}, limit=4.0), height=300)
+        st.caption(t("home.representation.caption"))
 
 page.code_behind(evaluate.flip_pixels, evaluate.roc_auc, evaluate.choose_markov_order)

@@ -30,6 +30,8 @@ def test_the_page_shows_its_errata_boxes(stem, lang):
 @pytest.mark.parametrize("lang", list(LANGUAGES))
 def test_home_shows_a_latent_space_for_representation_learning_and_links_to_it(lang):
     at = open_page("home", lang)
+    assert not at.exception and not at.get("plotly_chart")  # Home opens without torch
+    at.toggle(key="latent").set_value(True).run()
     assert not at.exception
     strings = catalog(lang)
     captions = [c.value for c in at.caption]
