@@ -5,8 +5,9 @@ over the prior, the discriminator's view, decoded prior samples, and the VAE bes
 import numpy as np
 import streamlit as st
 
-from core.models import aae as aae_module
-from core.models.vae import beta_name
+from core.models.latent import aae as aae_module
+from core.models.latent.vae import beta_name
+from core.recipes.latent import prior_match
 from ui import figures, loaders, page, pictures, state
 from ui.i18n import t
 
@@ -51,7 +52,7 @@ def prior_demo():
             heat = (axis, model.discriminator_probs(grid).reshape(len(axis), len(axis)))
         page.show(figures.latent_scatter(model.embed(test), labels, latent_labels(t("aae.prior.samples")),
                                          background=prior_samples, heat=heat, limit=LIMIT), height=480)
-        match = aae_module.prior_match(metrics["energy"], metrics["energy_floor"])
+        match = prior_match(metrics["energy"], metrics["energy_floor"])
         st.caption(t("aae.prior.caption") + " " + t(f"aae.prior.match.{match}", energy=metrics["energy"],
                                                      floor=metrics["energy_floor"],
                                                      ratio=metrics["energy"] / metrics["energy_floor"]))

@@ -5,14 +5,15 @@ the whole digit). The digit classifier reads every generated image."""
 import numpy as np
 import streamlit as st
 
-from core import conditional_metrics, prompts
-from core.models import conditional
+from core.data import prompts
+from core.models.adversarial import conditional
+from core.recipes import conditional as conditional_recipe
 from ui import figures, loaders, page, pictures, state
 from ui.i18n import literal, t
 
 PIECES = conditional.GRID**2  # numbered row by row from 1, as the checkbox grid shows them
 GIVEN_COUNTS = (2, 4, 6, 8, 10, 12, 14)  # the card's agreement_given_<k>
-# the text encoder and the matching-aware loss of core/models/conditional.py; t-hat encodes a mismatched caption
+# the text encoder and the matching-aware loss of core/models/adversarial/conditional.py; t-hat encodes a mismatched caption
 TEXT2IMAGE = (r"\begin{aligned}t&=W\,\frac{1}{|s|}\sum_{w\in s}e(w)+b\\"
               r"\min_G\max_D\ &\mathbb{E}\big[\log D(x,t)\big]+\tfrac12\,\mathbb{E}\big[\log\big(1-D(G(z,t),t)\big)\big]"
               r"\\&+\tfrac12\,\mathbb{E}\big[\log\big(1-D(x,\hat t)\big)\big]\end{aligned}")
@@ -147,7 +148,7 @@ def puzzle():
         left.metric(t("conditional.puzzle.agreement", label=labels[index]), f"{agree} / {len(readings)}",
                     help=t("conditional.puzzle.readings", readings=" ".join(str(r) for r in readings)))
         if missing.any():
-            accuracy = conditional_metrics.pixel_accuracy(completions, np.repeat(original[None], 4, axis=0), given)
+            accuracy = conditional_recipe.pixel_accuracy(completions, np.repeat(original[None], 4, axis=0), given)
             right.metric(t("conditional.puzzle.pixel_accuracy"), f"{accuracy:.0%}",
                          help=t("conditional.puzzle.pixel_accuracy_help"))
         else:

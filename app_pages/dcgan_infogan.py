@@ -6,8 +6,8 @@ memorizer beside the models."""
 import numpy as np
 import streamlit as st
 
-from core import evaluate
-from core.models import gan as gan_module
+from core import metrics
+from core.models.adversarial import gan as gan_module
 from ui import figures, loaders, page, pictures, state
 from ui.i18n import t
 
@@ -23,7 +23,7 @@ page.prose("dcgan_infogan.prose")
 def with_nearest(images: np.ndarray) -> np.ndarray:
     """Each image followed by its nearest training digit (pixel space): pairs for a picture."""
     train = loaders.gray_digits("train") / 16
-    index, _ = evaluate.nearest_training(images, train)
+    index, _ = metrics.nearest_training(images, train)
     return np.stack([images, train[index]], axis=1).reshape(-1, images.shape[1])
 
 

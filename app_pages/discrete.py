@@ -5,7 +5,7 @@ Each section is a fragment: moving its slider reruns only that section."""
 import numpy as np
 import streamlit as st
 
-from core import counting, distributions
+from core.lectures import counting, distributions
 from ui import figures, page, state
 from ui.i18n import t
 

@@ -7,7 +7,8 @@ import numpy as np
 import streamlit as st
 
 from core import derivation as core_derivation
-from core import gan_lab, gan_theory
+from core import gan_lab
+from core.lectures import gan_theory
 from ui import derivation, figures, loaders, page, state
 from ui.i18n import literal, t
 

@@ -3,7 +3,8 @@
 import numpy as np
 import streamlit as st
 
-from core import evaluate
+from core import metrics
+from core.models import counted
 from ui import catalog, figures, loaders, page, pictures, state
 from ui.i18n import t
 
@@ -25,11 +26,11 @@ def density_estimation(model):
     st.latex(r"x \mapsto \log p(x)")
     noise = state.slider(t("home.density.noise"), "noise", 0.0, 0.5, 0.1, step=0.01)
     test = loaders.binary_digits("test")
-    noisy = evaluate.flip_pixels(test, noise, state.seed())
+    noisy = metrics.flip_pixels(test, noise, state.seed())
     clean_logp, noisy_logp = model.log_prob(test), model.log_prob(noisy)
     st.image(pictures.digit_picture(np.concatenate([test[:4], noisy[:4]]), columns=4), width="stretch")
     st.caption(t("home.density.pair", clean=clean_logp[:4].mean(), noisy=noisy_logp[:4].mean()))
-    auc = evaluate.roc_auc(-clean_logp, -noisy_logp)
+    auc = metrics.roc_auc(-clean_logp, -noisy_logp)
     st.image(pictures.histogram_svg({t("home.density.clean"): clean_logp, t("home.density.noisy"): noisy_logp},
                                     "log p(x)"), width="stretch")
     st.metric(t("home.density.auc"), f"{auc:.3f}", help=t("home.density.auc_help"))
@@ -81,4 +82,4 @@ if show_latent_space:
                                          {"digit": "{digit}", "z1": "z₁", "z2": "z₂"}, limit=4.0), height=300)
         st.caption(t("home.representation.caption"))
 
-page.code_behind(evaluate.flip_pixels, evaluate.roc_auc, evaluate.choose_markov_order)
+page.code_behind(metrics.flip_pixels, metrics.roc_auc, counted.choose_markov_order)

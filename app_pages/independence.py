@@ -6,7 +6,8 @@ Each section is a fragment: moving its widgets reruns only that section."""
 import numpy as np
 import streamlit as st
 
-from core import counting, distributions, evaluate, pixel_models
+from core.lectures import counting, distributions
+from core.models import counted
 from ui import figures, loaders, page, pictures, state
 from ui.i18n import t
 
@@ -76,7 +77,7 @@ def fitted_to_digits():
     page.prose("independence.fit.prose")
     controls, plot = page.controls_and_plot()
     with controls:
-        fitted = state.choice(t("independence.structure"), "model", pixel_models.STRUCTURES, "markov",
+        fitted = state.choice(t("independence.structure"), "model", counted.STRUCTURES, "markov",
                               format_func=lambda s: t(f"structures.{s}"))
         order = state.slider(t("independence.fit.k"), "order", 0, 63, 8, disabled=fitted != "markov")
         alpha = state.choice(t("independence.fit.alpha"), "alpha", ("0.01", "0.1", "1"), "0.1",
@@ -123,7 +124,7 @@ def fitted_to_digits():
         test = loaders.binary_digits("test")
         index = state.slider(t("independence.fit.test_digit"), "digit", 0, len(test) - 1, 0)
         digit = test[index : index + 1]
-        if isinstance(model, pixel_models.PixelBayesNet):
+        if isinstance(model, counted.PixelBayesNet):
             p_one = model.conditionals(digit)[0]
             surprise = -np.log(np.where(digit[0] == 1, p_one, 1 - p_one))
             page.show(figures.map_panels([
@@ -211,5 +212,5 @@ parameter_counts()
 fitted_to_digits()
 conditional_independence()
 
-page.code_behind(counting.markov_params, pixel_models.MarkovChain, pixel_models.ChowLiuTree,
-                 evaluate.markov_sweep, distributions.conditional_mutual_information)
+page.code_behind(counting.markov_params, counted.MarkovChain, counted.ChowLiuTree,
+                 counted.markov_sweep, distributions.conditional_mutual_information)

@@ -4,9 +4,10 @@ pixel-by-pixel drawing, density estimation of a digit you draw, and continuous o
 import numpy as np
 import streamlit as st
 
-from core import counting, evaluate
+from core import metrics
 from core.data import NUM_PIXELS, SIDE
-from core.models import nade as nade_module
+from core.lectures import counting
+from core.models.autoregressive.base import nade as nade_module
 from ui import figures, loaders, page, pictures, state
 from ui.i18n import t
 
@@ -85,10 +86,10 @@ def density(model):
             dict(z=np.minimum(surprise, 5.0), title=t("independence.fit.surprise"), zmax=5.0, colorscale="Reds"),
         ]), height=300)
         noise = state.slider(t("home.density.noise"), "noise", 0.0, 0.5, 0.1, step=0.01)
-        clean, noisy = model.log_prob(test), model.log_prob(evaluate.flip_pixels(test, noise, state.seed()))
+        clean, noisy = model.log_prob(test), model.log_prob(metrics.flip_pixels(test, noise, state.seed()))
         page.show(figures.histogram_overlay({t("home.density.clean"): clean, t("home.density.noisy"): noisy},
                                             "log p(x)", marker=(log_p, t("nade.density.yours"))), height=280)
-        st.metric(t("home.density.auc"), f"{evaluate.roc_auc(-clean, -noisy):.3f}", help=t("home.density.auc_help"))
+        st.metric(t("home.density.auc"), f"{metrics.roc_auc(-clean, -noisy):.3f}", help=t("home.density.auc_help"))
 
 
 @st.fragment

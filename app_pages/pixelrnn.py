@@ -5,9 +5,9 @@ of every explicit model so far."""
 import numpy as np
 import streamlit as st
 
-from core import evaluate
 from core.data import SIDE
-from core.models import autoregressive, pixelcnn
+from core.models import autoregressive, counted
+from core.models.autoregressive.base import pixelcnn
 from ui import figures, loaders, page, pictures, state
 from ui.i18n import t
 
@@ -122,4 +122,4 @@ if networks:
 leaderboard()
 
 page.code_behind(autoregressive.input_gradient, pixelcnn.causal_mask, autoregressive.BinaryAutoregressive.sample,
-                 evaluate.count_model_rows)
+                 counted.count_model_rows)

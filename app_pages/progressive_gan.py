@@ -6,7 +6,7 @@ from the start."""
 import numpy as np
 import streamlit as st
 
-from core.models import progan
+from core.models.adversarial import progan
 from ui import figures, loaders, page, pictures, state
 from ui.i18n import t
 

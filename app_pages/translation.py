@@ -5,8 +5,8 @@ styles of digits; and the parameter count of one StarGAN against k(k−1) CycleG
 import numpy as np
 import streamlit as st
 
-from core import domains
-from core.models import translation
+from core.data import domains
+from core.models.adversarial import translation
 from ui import figures, loaders, page, pictures, state
 from ui.i18n import t
 

@@ -8,7 +8,7 @@ from scipy.stats import norm
 
 from core import derivation as core_derivation
 from core import live
-from core.models import vae as vae_module
+from core.models.latent import vae as vae_module
 from ui import derivation, figures, loaders, page, pictures, state
 from ui.i18n import t
 

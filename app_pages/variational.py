@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 from core import derivation as core_derivation
-from core import variational as vi
+from core.lectures import variational as vi
 from ui import derivation, figures, page, state
 from ui.i18n import t
 

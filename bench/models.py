@@ -58,7 +58,8 @@ def live_table(repeats: int = 3) -> str:
     """Markdown: what a session trains live, in seconds (median of `repeats` runs)."""
     import torch
 
-    from core import live, variational
+    from core import live
+    from core.lectures import variational
 
     torch.set_num_threads(1)
     fit = lambda: list(variational.fit_gaussian(variational.bimodal_log_density, steps=400))
@@ -76,12 +77,12 @@ def generation_table(repeats: int = 7) -> str:
     import numpy as np
     import torch
 
-    from core import domains as style_domains
-    from core import quality, registry
-    from core.models import conditional, progan
+    from core import data, registry
+    from core.data import domains as style_domains
+    from core.models.adversarial import conditional, progan
 
     torch.set_num_threads(1)
-    test = quality.gray("test")
+    test = data.gray("test")
     text2image, puzzle, cyclegan, stargan, grown = (registry.load(name) for name in (
         "text2image", "puzzle_gan", "cyclegan_l10", "stargan", "progan"))
     given = conditional.preset("random_half", 0)

@@ -23,10 +23,10 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from core import gan_theory
-from core import variational as vi
-from core.models.autoregressive import as_float_tensor, torch_generator
-from core.models.vae import VAE, bernoulli_log_likelihood, gaussian_kl, standard_normal_log_pdf
+from core.lectures import gan_theory
+from core.lectures import variational as vi
+from core.models.latent.vae import VAE, bernoulli_log_likelihood, gaussian_kl, standard_normal_log_pdf
+from core.models.neural import as_float_tensor, torch_generator
 
 
 @dataclass(frozen=True)

@@ -77,7 +77,7 @@ class LabConfig:
     """Every setting of the lab. Frozen and hashable: a cache key, and the same config
     (with its seed) always trains the same way."""
 
-    target: str = "ring"  # a TOY_2D name of core/data.py, or "custom" with custom_points
+    target: str = "ring"  # a TOY_2D name of core/data/__init__.py, or "custom" with custom_points
     custom_points: tuple[tuple[float, float], ...] = ()  # (x, y) pairs; see parse_points_csv
     noise_dim: int = 2  # 1 draws a curve, 2 a warped grid; more: the manifold shows z_1, z_2
     noise: str = "gaussian"  # "gaussian": N(0, I); "uniform": U[-1, 1]^noise_dim
@@ -116,7 +116,7 @@ class LabConfig:
 
 
 def mixture_modes(target: str) -> tuple[np.ndarray, float] | None:
-    """The centres (K, 2) and common std of a Gaussian-mixture target of core/data.py
+    """The centres (K, 2) and common std of a Gaussian-mixture target of core/data/__init__.py
     (ring: 8 modes on a circle; grid: 5 x 5), read from its sampler's defaults; None for
     the other targets, which have no modes to count."""
     if target not in ("ring", "grid"):

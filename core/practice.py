@@ -25,7 +25,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
-from core import checkpoints, counting
+from core import checkpoints
+from core.lectures import counting
 
 NUMBER = "number"
 CHOICE = "choice"
@@ -111,24 +112,25 @@ def home(rng: random.Random) -> list[Question]:
 @cache
 def _home_markov_order() -> int:
     """The Markov order of Home's model: chosen on the validation carve, as ui.loaders does."""
-    from core import data, evaluate
+    from core import data
+    from core.models import counted
 
-    return evaluate.choose_markov_order(data.digits("fit").binary, data.digits("val").binary, range(25), 0.1)
+    return counted.choose_markov_order(data.digits("fit").binary, data.digits("val").binary, range(25), 0.1)
 
 
 def _home_log_probs(fraction: float) -> tuple[float, float]:
     """Mean log p(x) of the test digits, clean and with a fraction of pixels flipped, under Home's model."""
-    from core import data, evaluate
+    from core import data, metrics
 
     model = _markov(_home_markov_order(), 0.1)
     test = data.digits("test").binary
-    return float(model.log_prob(test).mean()), float(model.log_prob(evaluate.flip_pixels(test, fraction, 0)).mean())
+    return float(model.log_prob(test).mean()), float(model.log_prob(metrics.flip_pixels(test, fraction, 0)).mean())
 
 
 @cache
 def _markov(k: int, alpha: float):
     from core import data
-    from core.pixel_models import MarkovChain
+    from core.models.counted import MarkovChain
 
     return MarkovChain(data.digits("train").binary, k, alpha)
 
@@ -174,8 +176,8 @@ def independence(rng: random.Random) -> list[Question]:
 
 def nade(rng: random.Random) -> list[Question]:
     from core import data
-    from core.models.nade import nade_params
-    from core.pixel_models import IndependentLevels
+    from core.models.autoregressive.nade import nade_params
+    from core.models.counted import IndependentLevels
 
     s = "nade"
     hidden = rng.choice((5, 10, 20, 30, 50, 64, 100, 128, 200, 256, 300, 500))
@@ -197,7 +199,7 @@ PIXELRNN_BOARD = ("nade", "pixelcnn", "row_lstm", "diagonal_bilstm")
 
 def pixelrnn(rng: random.Random) -> list[Question]:
     from core.data import SIDE
-    from core.models.pixelcnn import causal_mask
+    from core.models.autoregressive.pixelcnn import causal_mask
 
     s = "pixelrnn"
     row, col = rng.randint(0, SIDE - 1), rng.randint(0, SIDE - 1)
@@ -218,7 +220,7 @@ def pixelrnn(rng: random.Random) -> list[Question]:
 
 
 def variational(rng: random.Random) -> list[Question]:
-    from core import variational as vi
+    from core.lectures import variational as vi
 
     s = "variational"
     model = vi.LinearGaussian()  # the page's exact model: z ~ N(0, 1), x | z ~ N(2z, 1)
@@ -238,7 +240,7 @@ def variational(rng: random.Random) -> list[Question]:
 
 
 def vae(rng: random.Random) -> list[Question]:
-    from core.models.vae import BETAS, beta_name
+    from core.models.latent.vae import BETAS, beta_name
 
     s = "vae"
     cards = {beta: _card_metrics(beta_name(beta)) for beta in BETAS}
@@ -262,8 +264,8 @@ def vae(rng: random.Random) -> list[Question]:
 
 
 def aae(rng: random.Random) -> list[Question]:
-    from core.models.aae import PRIORS
-    from core.models.vae import beta_name
+    from core.models.latent.aae import PRIORS
+    from core.models.latent.vae import beta_name
 
     s = "aae"
     cards = {prior: _card_metrics(f"aae_{prior}") for prior in PRIORS}
@@ -287,7 +289,7 @@ def aae(rng: random.Random) -> list[Question]:
 def gan(rng: random.Random) -> list[Question]:
     import numpy as np
 
-    from core import gan_theory
+    from core.lectures import gan_theory
 
     s = "gan"
     d = rng.choice((0.01, 0.02, 0.03, 0.05))
@@ -312,7 +314,7 @@ def dcgan_infogan(rng: random.Random) -> list[Question]:
     import numpy as np
     import torch
 
-    from core.models.gan import code_mutual_information, interpolate
+    from core.models.adversarial.gan import code_mutual_information, interpolate
 
     s = "dcgan_infogan"
     categories = rng.randint(2, 20)
@@ -336,8 +338,8 @@ def dcgan_infogan(rng: random.Random) -> list[Question]:
 
 
 def conditional(rng: random.Random) -> list[Question]:
-    from core import prompts
-    from core.models import conditional as cond
+    from core.data import prompts
+    from core.models.adversarial import conditional as cond
 
     s = "conditional"
     text = ""
@@ -365,7 +367,7 @@ TRANSLATION_LAMBDAS = ("0", "1", "10")
 
 
 def translation(rng: random.Random) -> list[Question]:
-    from core.models import translation as tr
+    from core.models.adversarial import translation as tr
 
     s = "translation"
     k = rng.randint(2, 10)
@@ -387,7 +389,7 @@ def translation(rng: random.Random) -> list[Question]:
 def progressive_gan(rng: random.Random) -> list[Question]:
     import torch
 
-    from core.models import progan
+    from core.models.adversarial import progan
 
     s = "progressive_gan"
     previous, new = rng.choice([i / 10 for i in range(11)]), rng.choice([i / 10 for i in range(11)])
@@ -409,7 +411,7 @@ def progressive_gan(rng: random.Random) -> list[Question]:
 
 
 def glossary(rng: random.Random) -> list[Question]:
-    from core import gan_theory
+    from core.lectures import gan_theory
 
     s = "glossary"
     apart = rng.choice((12.0, 14.0, 16.0))  # two bumps of width 1 this far apart do not overlap

@@ -1,64 +1,39 @@
-"""Every trained model of the app, named once: its builder, its config, how it trains,
-how it is measured on the test part, and the bars those measurements must meet.
+"""Every trained model of the app, named once: its builder, its config, its training recipe,
+the judges its recipe reads, and the bars its test measurements must meet.
 
 `core.train`, the app's cached loaders, the checkpoint tests and the benchmarks all go
 through here, so a new model is one entry. `load(name)` returns the trained model from
-checkpoints/<name> (hash and shapes checked, eval mode).
+checkpoints/<name> (hash and shapes checked, eval mode). This is the only module that
+names checkpoints: a recipe that needs a judge (the digit classifier that scores a GAN's
+samples) declares it in `judges`, and `fit`/`measure` below load it and pass it in.
 
-Defaults are those of the likelihood models: the shared loop of core/training.py on the
-model's view of the fit part, early stopping on the validation carve, and the test NLL.
-A family with another objective (a GAN, a classifier) gives its own `fit` and `measure`.
+Defaults are those of the likelihood models (core/recipes/likelihood.py). A family with
+another objective (a GAN, a classifier) gives its own `fit` and `measure` from core/recipes/.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from core import checkpoints, conditional_metrics, data, progan_metrics, quality, translation_metrics
-from core.models.aae import AAE, AAEConfig, decoded_sample_metrics, measure_aae, prior_distances
+from core import checkpoints, data
+from core.models.adversarial.conditional import PuzzleGAN, PuzzleGANConfig, Text2Image, Text2ImageConfig
+from core.models.adversarial.gan import DCGAN, MLPGAN, DCGANConfig, InfoGAN, InfoGANConfig, MLPGANConfig
+from core.models.adversarial.progan import ProGAN, ProGANConfig
+from core.models.adversarial.translation import CycleGAN, CycleGANConfig, StarGAN, StarGANConfig
+from core.models.autoregressive.nade import NADE, ContinuousNADE, ContinuousNADEConfig, NADEConfig
+from core.models.autoregressive.pixelcnn import PixelCNN, PixelCNNConfig
+from core.models.autoregressive.pixelrnn import DiagonalBiLSTM, DiagonalBiLSTMConfig, RowLSTM, RowLSTMConfig
 from core.models.classifier import ClassifierConfig, DigitClassifier
-from core.models.conditional import PuzzleGAN, PuzzleGANConfig, Text2Image, Text2ImageConfig
-from core.models.gan import DCGAN, MLPGAN, DCGANConfig, InfoGAN, InfoGANConfig, MLPGANConfig
-from core.models.nade import NADE, ContinuousNADE, ContinuousNADEConfig, NADEConfig
-from core.models.pixelcnn import PixelCNN, PixelCNNConfig
-from core.models.pixelrnn import DiagonalBiLSTM, DiagonalBiLSTMConfig, RowLSTM, RowLSTMConfig
-from core.models.progan import ProGAN, ProGANConfig
-from core.models.translation import CycleGAN, CycleGANConfig, StarGAN, StarGANConfig
-from core.models.vae import BETAS, VAE, VAEConfig, beta_name, measure_vae
-from core.training import TrainConfig, TrainResult, train
-
-
-def fit_likelihood(entry: Entry, model) -> TrainResult:
-    """The shared loop: minimize model.loss on the fit part, stop early on the validation carve."""
-    return train(model, entry.images("fit"), entry.images("val"), entry.train)
-
-
-def measure_likelihood(entry: Entry, model) -> dict[str, float]:
-    """Test NLL, -1/N sum_n log p(x_n) in nats per image, and the parameter count."""
-    return {"test_nll": float(-model.log_prob(entry.images("test")).mean()), "num_params": model.num_params()}
-
-
-def measure_latent_vae(entry: Entry, model) -> dict[str, float]:
-    """Rate R, distortion D, -ELBO = R + D, the IWAE bound (K = 500) and active units on the
-    test part (nats per image). With a 2-D latent also the energy distance of the aggregated
-    posterior (one z ~ q(z|x) per test digit) to each AAE prior, and the nearest-neighbour
-    distance and share of distinct images of decoded prior samples."""
-    test = entry.images("test")
-    metrics = measure_vae(model, test)
-    if model.config.latent == 2:
-        metrics |= prior_distances(model.posterior_sample(test, seed=2), seed=0)  # seeds apart: z and prior independent
-        metrics |= decoded_sample_metrics(model, entry.images("train"), len(test)) | quality.judged_by_classifier(model)
-    return metrics
-
-
-def measure_adversarial_autoencoder(entry: Entry, model) -> dict[str, float]:
-    """Reconstruction, the codes' distance to the prior, and decoded prior samples: their nearest
-    training digits and the digit classifier's judgement (test part)."""
-    return measure_aae(model, entry.images("test"), entry.images("train")) | quality.judged_by_classifier(model)
+from core.models.latent.aae import AAE, AAEConfig
+from core.models.latent.vae import BETAS, VAE, VAEConfig, beta_name
+from core.recipes import conditional, latent, progan, quality, translation
+from core.recipes.likelihood import fit_likelihood, measure_likelihood
+from core.training import TrainConfig, TrainResult
 
 
 @dataclass(frozen=True)
@@ -67,13 +42,15 @@ class Entry:
     build: Callable  # config -> untrained model
     config: object  # the frozen config dataclass the model is built from
     train: object  # the training recipe `fit` reads (a TrainConfig for the shared loop)
-    data: str = "binary"  # "binary" (0/1 pixels) or "levels" (gray levels 0..16)
+    data: str = "binary"  # "binary" (0/1 pixels), "levels" (gray levels 0..16) or "gray" (levels / 16 in [0, 1])
     bars: tuple[tuple[str, str, float], ...] = ()  # (metric, "<=" or ">=", value) the checkpoint must meet
-    fit: Callable[[Entry, object], TrainResult] = fit_likelihood
-    measure: Callable[[Entry, object], dict] = measure_likelihood  # metrics on the test part, deterministic
+    fit: Callable[..., TrainResult] = fit_likelihood  # (entry, model, *judges): see `judges_of`
+    measure: Callable[..., dict] = measure_likelihood  # (entry, model, *judges): test metrics, deterministic
 
     def images(self, part: str) -> np.ndarray:
         """The model's view of one part of the shared split, (N, 64)."""
+        if self.data == "gray":
+            return data.gray(part)
         split = data.digits(part)
         return split.binary if self.data == "binary" else split.images
 
@@ -96,18 +73,18 @@ ENTRIES = (
     Entry("diagonal_bilstm", DiagonalBiLSTM, DiagonalBiLSTMConfig(hidden=32, layers=2, dropout=0.2),
           TrainConfig(lr=3e-3, weight_decay=0.05, patience=15, ema=0.995), bars=(("test_nll", "<=", 16.7),)),
     Entry("classifier", DigitClassifier, ClassifierConfig(), TrainConfig(lr=2e-3, weight_decay=1e-2, patience=30),
-          data="levels", bars=(("test_accuracy", ">=", 0.95),), fit=quality.fit_classifier,
+          data="gray", bars=(("test_accuracy", ">=", 0.95),), fit=quality.fit_classifier,
           measure=quality.measure_classifier),
     Entry("gan_mlp", MLPGAN, MLPGANConfig(noise=32, hidden=256), TrainConfig(
           epochs=1400, patience=1400, lr=5e-4, betas=(0.5, 0.999), ema=0.995, monitor="fd"),
-          data="levels", fit=quality.fit_gan, measure=quality.measure_gan),
+          data="gray", fit=quality.fit_gan, measure=quality.measure_gan),
     Entry("dcgan", DCGAN, DCGANConfig(noise=32, ngf=32, ndf=32), TrainConfig(
           epochs=500, patience=500, lr=5e-4, betas=(0.5, 0.999), ema=0.995, monitor="fd"),
-          data="levels", fit=quality.fit_gan, measure=quality.measure_gan,
+          data="gray", fit=quality.fit_gan, measure=quality.measure_gan,
           bars=(("fd_ratio", "<=", 2.0), ("precision", ">=", 0.7), ("recall", ">=", 0.8), ("copy_rate", "<=", 0.05))),
     Entry("infogan", InfoGAN, InfoGANConfig(noise=16, info_weight=2.0), TrainConfig(  # seed: the highest val_code_mi of 0..4
           epochs=300, patience=300, lr=5e-4, betas=(0.5, 0.999), ema=0.995, monitor="fd", seed=1),
-          data="levels", fit=quality.fit_gan, measure=quality.measure_infogan,
+          data="gray", fit=quality.fit_gan, measure=quality.measure_infogan,
           bars=(("code_accuracy", ">=", 0.75), ("fd_ratio", "<=", 2.0))),
 )
 
@@ -132,51 +109,51 @@ def beta_vae_bars(beta: float) -> tuple[tuple[str, str, float], ...]:
 
 ENTRIES += tuple(
     Entry(beta_name(beta), VAE, VAEConfig(latent=2, hidden=128, beta=float(beta)), BETA_VAE_TRAIN,
-          bars=beta_vae_bars(beta), measure=measure_latent_vae)
+          bars=beta_vae_bars(beta), measure=latent.measure_vae)
     for beta in BETAS
 ) + (
     Entry("vae", VAE, VAEConfig(latent=16, hidden=256), dataclasses.replace(BETA_VAE_TRAIN, ema=0.999, patience=40),
-          bars=(("iwae_nll", "<=", 17.0), ("neg_elbo", "<=", 18.0)), measure=measure_latent_vae),
+          bars=(("iwae_nll", "<=", 17.0), ("neg_elbo", "<=", 18.0)), measure=latent.measure_vae),
 ) + tuple(
     Entry(f"aae_{prior}", AAE, AAEConfig(hidden=128, prior=prior), AAE_TRAIN, bars=(("energy", "<=", bar),),
-          measure=measure_adversarial_autoencoder)
+          measure=latent.measure_aae)
     for prior, bar in AAE_BARS.items()
 )
 # Lecture 10, image translation: the two judges, CycleGAN over the cycle weight lambda (same
-# everything else), and StarGAN over the handwriting styles of core/domains.py.
+# everything else), and StarGAN over the handwriting styles of core/data/domains.py.
 JUDGE_TRAIN = TrainConfig(epochs=30, lr=2e-3, weight_decay=1e-2, patience=10)  # the digit classifier's, shorter
 CYCLEGAN_TRAIN = TrainConfig(epochs=75, patience=75, lr=5e-4, betas=(0.5, 0.999), ema=0.99, monitor="fd")
 CYCLE_WEIGHTS = (0, 1, 10)
 ENTRIES += (
-    Entry("printed_classifier", DigitClassifier, ClassifierConfig(), JUDGE_TRAIN, data="levels",
-          bars=(("test_accuracy", ">=", 0.95),), fit=translation_metrics.fit_printed_classifier,
-          measure=translation_metrics.measure_printed_classifier),
-    Entry("domain_classifier", DigitClassifier, ClassifierConfig(classes=5), JUDGE_TRAIN, data="levels",
-          bars=(("test_accuracy", ">=", 0.95),), fit=translation_metrics.fit_domain_classifier,
-          measure=translation_metrics.measure_domain_classifier),
+    Entry("printed_classifier", DigitClassifier, ClassifierConfig(), JUDGE_TRAIN, data="gray",
+          bars=(("test_accuracy", ">=", 0.95),), fit=translation.fit_printed_classifier,
+          measure=translation.measure_printed_classifier),
+    Entry("domain_classifier", DigitClassifier, ClassifierConfig(classes=5), JUDGE_TRAIN, data="gray",
+          bars=(("test_accuracy", ">=", 0.95),), fit=translation.fit_domain_classifier,
+          measure=translation.measure_domain_classifier),
 ) + tuple(
     Entry(f"cyclegan_l{weight}", CycleGAN, CycleGANConfig(cycle_weight=float(weight), identity_weight=0.5), CYCLEGAN_TRAIN,
-          data="levels", bars=(("identity_ab", ">=", 0.85),) if weight == 10 else (), fit=translation_metrics.fit_cyclegan,
-          measure=translation_metrics.measure_cyclegan)
+          data="gray", bars=(("identity_ab", ">=", 0.85),) if weight == 10 else (), fit=translation.fit_cyclegan,
+          measure=translation.measure_cyclegan)
     for weight in CYCLE_WEIGHTS
 ) + (
     Entry("stargan", StarGAN, StarGANConfig(), TrainConfig(
-          epochs=200, patience=200, lr=5e-4, betas=(0.5, 0.999), ema=0.99, monitor="selection"), data="levels",
+          epochs=200, patience=200, lr=5e-4, betas=(0.5, 0.999), ema=0.99, monitor="selection"), data="gray",
           bars=(("domain_accuracy", ">=", 0.90), ("identity_accuracy", ">=", 0.85)),
-          fit=translation_metrics.fit_stargan, measure=translation_metrics.measure_stargan),
+          fit=translation.fit_stargan, measure=translation.measure_stargan),
 )
 # Lecture 10, conditional generation: a typed prompt -> a digit (Text2Image), and given pieces ->
 # the whole digit (Puzzle-GAN). Style accuracies are against tertile classes: chance is 1/3.
 ENTRIES += (
     Entry("text2image", Text2Image, Text2ImageConfig(), TrainConfig(
-          epochs=500, patience=500, lr=5e-4, betas=(0.5, 0.999), ema=0.995, monitor="fd"), data="levels",
+          epochs=500, patience=500, lr=5e-4, betas=(0.5, 0.999), ema=0.995, monitor="fd"), data="gray",
           bars=(("digit_accuracy", ">=", 0.90), ("digit_accuracy_english", ">=", 0.90),
                 ("digit_accuracy_korean", ">=", 0.90), ("thickness_accuracy", ">=", 0.45), ("slant_accuracy", ">=", 0.45)),
-          fit=conditional_metrics.fit_text2image, measure=conditional_metrics.measure_text2image),
+          fit=conditional.fit_text2image, measure=conditional.measure_text2image),
     Entry("puzzle_gan", PuzzleGAN, PuzzleGANConfig(), TrainConfig(
-          epochs=200, patience=200, lr=5e-4, betas=(0.5, 0.999), ema=0.995, monitor="l1"), data="levels",
-          bars=(("agreement_half", ">=", 0.85),), fit=conditional_metrics.fit_puzzle,
-          measure=conditional_metrics.measure_puzzle),
+          epochs=200, patience=200, lr=5e-4, betas=(0.5, 0.999), ema=0.995, monitor="l1"), data="gray",
+          bars=(("agreement_half", ">=", 0.85),), fit=conditional.fit_puzzle,
+          measure=conditional.measure_puzzle),
 )
 # Lecture 10, Progressive GAN: 4x4 -> 8x8 -> 16x16 with fade-ins (a fixed schedule of epochs), and
 # the same network trained at 16x16 from the start for about the same time on this machine (75
@@ -193,8 +170,8 @@ def progan_train(config: ProGANConfig) -> TrainConfig:
 
 
 ENTRIES += tuple(
-    Entry(name, ProGAN, config, progan_train(config), data="levels", bars=bars, fit=progan_metrics.fit_progan,
-          measure=progan_metrics.measure_progan)
+    Entry(name, ProGAN, config, progan_train(config), data="gray", bars=bars, fit=progan.fit_progan,
+          measure=progan.measure_progan)
     for name, config, bars in (("progan", PROGAN, (("fd_ratio", "<=", 2.5),)), ("progan_direct", PROGAN_DIRECT, ()))
 )
 REGISTRY = {entry.name: entry for entry in ENTRIES}
@@ -210,6 +187,23 @@ def build(name: str, **config_changes):
     """An untrained model of entry `name` (config fields may be changed, e.g. for tests)."""
     e = entry(name)
     return e.build(dataclasses.replace(e.config, **config_changes))
+
+
+def judges_of(recipe: Callable) -> dict[str, object]:
+    """The trained judges a recipe reads, loaded: every parameter of `recipe` after (entry, model)
+    that has no default names an entry (e.g. `classifier`), whose checkpoint is passed in."""
+    parameters = list(inspect.signature(recipe).parameters.values())[2:]
+    return {p.name: load(p.name) for p in parameters if p.default is inspect.Parameter.empty}
+
+
+def fit(e: Entry, model) -> TrainResult:
+    """Train `model` (built from entry e) by e's recipe, with the judges it reads."""
+    return e.fit(e, model, **judges_of(e.fit))
+
+
+def measure(e: Entry, model) -> dict[str, float]:
+    """The test metrics of a trained model of entry e, by e's recipe, with the judges it reads."""
+    return e.measure(e, model, **judges_of(e.measure))
 
 
 def load(name: str):

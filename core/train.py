@@ -28,9 +28,9 @@ def train_and_save(name: str, seed: int | None = None, directory: Path | None = 
     torch.manual_seed(config.seed)
     torch.set_num_threads(1)  # deterministic, and one core left for the rest of the machine
     model = registry.build(name)
-    result = entry.fit(entry, model)
+    result = registry.fit(entry, model)
     result.model.eval()
-    metrics = {f"val_{result.monitor}": result.best_val, **entry.measure(entry, result.model)}
+    metrics = {f"val_{result.monitor}": result.best_val, **registry.measure(entry, result.model)}
     tensors = {key: value.detach().numpy() for key, value in result.model.state_dict().items()}
     card = {
         "model": type(result.model).__name__,
@@ -51,9 +51,24 @@ def remeasure(name: str) -> dict:
     rewrite the card's test metrics; the weights, their sha256 and what only training measured stay."""
     entry, card = registry.entry(name), checkpoints.load_card(name)
     torch.set_num_threads(1)
-    card["metrics"] |= entry.measure(entry, registry.load(name))  # what only training knows (val_*, seconds) stays
+    card["metrics"] |= registry.measure(entry, registry.load(name))  # what only training knows (val_*, seconds) stays
     checkpoints.paths(name)[1].write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n")
     return card
+
+
+def print_quality_table() -> None:
+    """The GANs' sample-quality table of the DCGAN page, and InfoGAN's code-vs-class confusion
+    matrix on the test digits (codes in matched order)."""
+    import numpy as np
+
+    from core.recipes import quality
+
+    models = {name: registry.load(name) for name in quality.GAN_NAMES}
+    print(quality.format_table(quality.quality_table(models, registry.load("classifier"))))
+    confusion = quality.matched_confusion(models["infogan"])
+    print(f"\nInfoGAN: rows = true class 0..9, columns = codes matched to classes 0..9; "
+          f"accuracy {np.trace(confusion) / confusion.sum():.3f}")
+    print("\n".join(" ".join(f"{count:3d}" for count in row) for row in confusion))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -65,7 +80,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, help="another training seed (the card records it)")
     parser.add_argument("--out", type=Path, default=checkpoints.CHECKPOINT_DIR,
                         help="where to write (default: checkpoints/); e.g. a scratch folder for a seed spread")
+    parser.add_argument("--quality-table", action="store_true", help="print the GANs' sample-quality table and stop")
     args = parser.parse_args(argv)
+    if args.quality_table:
+        return print_quality_table()
     names = list(registry.REGISTRY) if args.all else args.names
     if not names:
         parser.error("name a model, or pass --all")

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from core.models.neural import AdversarialModel, adam
+
 
 @dataclass(frozen=True)
 class TrainConfig:
@@ -66,20 +68,16 @@ def gradient_step(model, x: torch.Tensor, optimizers: dict) -> dict[str, torch.T
     return terms
 
 
-def adamw(parameters, config: TrainConfig) -> torch.optim.AdamW:
-    return torch.optim.AdamW(parameters, lr=config.lr, betas=config.betas, weight_decay=config.weight_decay)
-
-
 def train(model, fit: np.ndarray, val: np.ndarray, config: TrainConfig,
           progress: Callable[[int, dict], None] | None = None) -> TrainResult:
     """Minimize model.loss on `fit`; choose the epoch by the monitored term on `val` (early stopping)."""
     torch.manual_seed(config.seed)
     generator = torch.Generator().manual_seed(config.seed)
     fit_x, val_x = torch.as_tensor(fit, dtype=torch.float32), torch.as_tensor(val, dtype=torch.float32)
-    if hasattr(model, "train_step"):  # a game: the model runs its own phases
+    if isinstance(model, AdversarialModel):  # a game: the model runs its own phases
         optimizers, step = model.configure_optimizers(config), model.train_step
     else:
-        optimizers, step = {"model": adamw(model.parameters(), config)}, lambda x, opt: gradient_step(model, x, opt)
+        optimizers, step = {"model": adam(model.parameters(), config)}, lambda x, opt: gradient_step(model, x, opt)
     average = copy.deepcopy(model)
     best, best_epoch, history = float("inf"), 0, []
     best_state = copy.deepcopy(average.state_dict())
@@ -111,7 +109,7 @@ def train(model, fit: np.ndarray, val: np.ndarray, config: TrainConfig,
     return TrainResult(average, best_epoch, best, config.monitor, time.perf_counter() - started, history)
 
 
-class ValidationMonitor(torch.nn.Module):
+class ValidationMonitor(AdversarialModel):
     """A model trained by a game, as the loop sees it, with more validation terms: training is
     the wrapped model's own (`configure_optimizers`, `train_step`); a subclass writes `loss`,
     e.g. a Fréchet distance of samples to the validation carve, to choose the epoch by."""

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from core import derivation, gan_theory
-from core import variational as vi
-from core.models.vae import VAE
+from core import derivation
+from core.lectures import gan_theory
+from core.lectures import variational as vi
+from core.models.latent.vae import VAE
 from ui import state
 from ui.figures import PALETTE
 from ui.i18n import t

@@ -6,8 +6,9 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from core import data, evaluate
-from core.pixel_models import fit_structure
+from core import data
+from core.models import counted
+from core.models.counted import fit_structure
 
 MARKOV_ORDERS = range(data.NUM_PIXELS)  # k = 0..63, for the over-fitting curve
 MARKOV_CHOICES = range(25)  # k = 0..24 for model choice: test NLL rises steadily past k = 12
@@ -44,13 +45,13 @@ def pixel_model_nll(structure: str, k: int, alpha: float, part: str) -> float:
 @st.cache_data(show_spinner=False, max_entries=16)
 def markov_sweep(alpha: float) -> dict[str, np.ndarray]:
     """Train and test NLL of the Markov chains of every order 0..63."""
-    return evaluate.markov_sweep(binary_digits("train"), binary_digits("test"), MARKOV_ORDERS, alpha)
+    return counted.markov_sweep(binary_digits("train"), binary_digits("test"), MARKOV_ORDERS, alpha)
 
 
 @st.cache_data(show_spinner=False)
 def best_markov_order(alpha: float) -> int:
     """k in MARKOV_CHOICES chosen on the validation carve of the training part."""
-    return evaluate.choose_markov_order(binary_digits("fit"), binary_digits("val"), MARKOV_CHOICES, alpha)
+    return counted.choose_markov_order(binary_digits("fit"), binary_digits("val"), MARKOV_CHOICES, alpha)
 
 
 TORCH_THREADS = 1  # per process: a classroom of sessions must not oversubscribe the cores
@@ -88,7 +89,7 @@ def gray_digits(part: str) -> np.ndarray:
 @st.cache_resource(show_spinner=False)
 def independent_levels():
     """Independent pixels over the 17 gray levels, fitted to the training digits."""
-    from core.pixel_models import IndependentLevels
+    from core.models.counted import IndependentLevels
 
     return IndependentLevels(gray_digits("train"))
 
@@ -96,13 +97,13 @@ def independent_levels():
 @st.cache_data(show_spinner=False)
 def count_model_rows(markov_k: int, alpha: float) -> list[dict]:
     """Test NLL of the Lecture 9 structures, for the leaderboard."""
-    return evaluate.count_model_rows(binary_digits("train"), binary_digits("test"), markov_k, alpha)
+    return counted.count_model_rows(binary_digits("train"), binary_digits("test"), markov_k, alpha)
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
 def input_gradient(name: str, pixel: int, digits: int) -> np.ndarray:
     """|d logit_pixel / d x| of trained model `name`, averaged over the first test digits."""
-    from core.models.autoregressive import input_gradient as measure
+    from core.models.autoregressive.base import input_gradient as measure
 
     return measure(trained(name), binary_digits("test")[:digits], pixel)
 
@@ -110,7 +111,7 @@ def input_gradient(name: str, pixel: int, digits: int) -> np.ndarray:
 @st.cache_data(show_spinner=False, max_entries=64)
 def gan_value_landscape(std: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """V(D*, G) over the centre and gap sliders of the GAN page at one width (a coarser grid of x)."""
-    from core import gan_theory
+    from core.lectures import gan_theory
 
     centers, gaps = np.linspace(-4, 4, 41), np.linspace(0, 6, 31)
     return centers, gaps, gan_theory.mixture_value_landscape(centers, gaps, std, np.linspace(-10, 10, 801))
@@ -118,9 +119,9 @@ def gan_value_landscape(std: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]
 
 @st.cache_data(show_spinner=False)
 def quality_rows() -> dict[str, dict[str, float]]:
-    """The sample-quality table (core.quality.quality_table), measured once per process: held-out
+    """The sample-quality table (core.recipes.quality.quality_table), measured once per process: held-out
     real digits, a memorizer and each GAN, every row the same way (n = 180 per draw)."""
-    from core import quality
+    from core.recipes import quality
 
     return quality.quality_table({name: trained(name) for name in quality.GAN_NAMES}, trained("classifier"))
 
@@ -128,7 +129,7 @@ def quality_rows() -> dict[str, dict[str, float]]:
 @st.cache_data(show_spinner=False)
 def infogan_confusion() -> np.ndarray:
     """True class × InfoGAN's categorical code on the test digits, codes in matched order."""
-    from core import quality
+    from core.recipes import quality
 
     return quality.matched_confusion(trained("infogan"))
 
@@ -137,7 +138,7 @@ def infogan_confusion() -> np.ndarray:
 def generator_parameter_counts(domain_counts: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
     """Parameters of one StarGAN generator and of k(k−1) CycleGAN generators for each k,
     counted on modules built once per process."""
-    from core.models import translation
+    from core.models.adversarial import translation
 
     counts = np.array(domain_counts)
     return translation.stargan_generator_params(counts), translation.cyclegan_generators_params(counts)

@@ -4,7 +4,7 @@
 
 A GAN has no likelihood to report, so its samples are judged by what this network sees
 in them: the Fréchet distance and precision/recall on f(x), an IS-style score on p(y|x)
-(core/evaluate.py). It plays the part the Inception network plays for ImageNet GANs [1],
+(core/metrics.py). It plays the part the Inception network plays for ImageNet GANs [1],
 scaled to 8x8 gray digits in [0, 1] (gray level / 16).
 
 Training reuses the shared loop of core/training.py, which feeds the model one tensor per
@@ -22,6 +22,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from core.models.neural import NeuralModel
+
 
 @dataclass(frozen=True)
 class ClassifierConfig:
@@ -37,7 +39,7 @@ def with_labels(images: np.ndarray, labels: np.ndarray) -> np.ndarray:
     return np.concatenate([np.asarray(images, dtype=np.float32), np.asarray(labels, dtype=np.float32)[:, None]], axis=1)
 
 
-class DigitClassifier(nn.Module):
+class DigitClassifier(NeuralModel):
     """conv3x3 -> conv3x3 -> max-pool -> linear (features) -> linear (class logits)."""
 
     def __init__(self, config: ClassifierConfig):
@@ -80,5 +82,3 @@ class DigitClassifier(nn.Module):
         """p(y | x) of images (N, 64) in [0, 1]: (N, classes)."""
         return F.softmax(self.logits(torch.as_tensor(np.asarray(images), dtype=torch.float32)), dim=1).numpy()
 
-    def num_params(self) -> int:
-        return sum(p.numel() for p in self.parameters())

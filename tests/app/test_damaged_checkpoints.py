@@ -18,8 +18,8 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from core import checkpoints
-from core.models.aae import PRIORS
-from core.models.vae import BETAS
+from core.models.latent.aae import PRIORS
+from core.models.latent.vae import BETAS
 from tests.app.conftest import TIMEOUT
 from tests.conftest import ROOT
 from ui import catalog, loaders

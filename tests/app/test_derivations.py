@@ -4,7 +4,7 @@ reopens a step; the number beside a line is the core's check for the page's slid
 import pytest
 
 from core import derivation as core_derivation
-from core import gan_theory
+from core.lectures import gan_theory
 from tests.app.conftest import open_page
 from ui import derivation, i18n
 from ui.i18n import catalog as strings

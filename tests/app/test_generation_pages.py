@@ -7,7 +7,7 @@ import shutil
 import numpy as np
 import pytest
 
-from core.models import conditional, translation
+from core.models.adversarial import conditional, translation
 from tests.app.conftest import metric, open_page
 from tests.conftest import ROOT
 from ui.i18n import catalog as strings

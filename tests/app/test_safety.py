@@ -3,7 +3,7 @@ warn instead of failing, and the sidebar survives a click on the active language
 
 import pytest
 
-from core import counting
+from core.lectures import counting
 from tests.app.conftest import metric, open_page
 from ui.i18n import catalog as strings
 

@@ -21,7 +21,7 @@ def test_checkpoint_loads_and_its_card_is_complete(name):
 @pytest.mark.parametrize("name", NAMES)
 def test_metrics_re_measured_equal_the_card_and_meet_the_bars(name):
     entry, card = registry.entry(name), checkpoints.load_card(name)
-    measured = entry.measure(entry, registry.load(name))
+    measured = registry.measure(entry, registry.load(name))
     for metric, value in measured.items():
         assert value == pytest.approx(card["metrics"][metric], rel=1e-4, abs=1e-3), metric
     assert entry.unmet_bars(measured) == []
@@ -38,8 +38,8 @@ def test_the_beta_family_traces_a_rate_distortion_curve_and_collapses_at_the_lar
     """As β grows the rate R falls and the distortion D rises; at β = 8 the posterior has
     collapsed (no active unit) and D is the NLL of independent pixels fitted to the same data."""
     from core.data import digits
-    from core.models.vae import BETAS, beta_name
-    from core.pixel_models import IndependentPixels
+    from core.models.counted import IndependentPixels
+    from core.models.latent.vae import BETAS, beta_name
 
     cards = [checkpoints.load_card(beta_name(beta))["metrics"] for beta in BETAS]
     rates, distortions = [c["rate"] for c in cards], [c["distortion"] for c in cards]

@@ -5,7 +5,8 @@ move the style measures the right way, and more given pieces make better complet
 import numpy as np
 import pytest
 
-from core import checkpoints, prompts, quality, registry, styles
+from core import checkpoints, data, registry
+from core.data import prompts, styles
 
 SAMPLES = 20  # per prompt
 
@@ -17,7 +18,7 @@ def text2image():
 
 @pytest.fixture(scope="module")
 def classifier():
-    return quality.load_classifier()
+    return registry.load("classifier")
 
 
 @pytest.mark.parametrize("digit", range(10))
@@ -54,9 +55,9 @@ def test_more_given_pieces_give_completions_that_agree_more_often():
 
 
 def test_the_noise_changes_the_completion_but_never_the_given_pieces():
-    from core.models.conditional import piece_mask, preset
+    from core.models.adversarial.conditional import piece_mask, preset
 
-    model, images = registry.load("puzzle_gan"), quality.gray("test")[:50]
+    model, images = registry.load("puzzle_gan"), data.gray("test")[:50]
     given = preset("centre")
     first, second = model.complete(images, given, seed=0), model.complete(images, given, seed=1)
     mask = np.broadcast_to(piece_mask(given), images.shape)

@@ -5,7 +5,7 @@ network against the same network trained at 16x16 from the start for about the s
 import pytest
 
 from core import checkpoints
-from core.models.progan import RESOLUTIONS
+from core.models.adversarial.progan import RESOLUTIONS
 
 
 def card(name):

@@ -4,8 +4,8 @@ StarGAN's target domain controls the style of its output."""
 import numpy as np
 
 from core import checkpoints, registry
-from core.domains import DOMAINS
-from core.quality import gray
+from core.data import gray
+from core.data.domains import DOMAINS
 
 
 def cyclegan_metrics(weight: int) -> dict:

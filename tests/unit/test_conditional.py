@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 import torch
 
-from core import prompts, quality, styles
-from core.models.conditional import (
+from core import data
+from core.data import prompts, styles
+from core.models.adversarial.conditional import (
     GRID,
     PIECE,
     PRESETS,
@@ -143,7 +144,7 @@ def tiny_text2image():
 
 
 def labelled_rows(n=32):
-    images = quality.gray("fit")[:n]
+    images = data.gray("fit")[:n]
     labels = np.arange(n) % 10
     return with_attributes(images, labels, np.arange(n) % 3, (np.arange(n) // 3) % 3)
 
@@ -172,7 +173,7 @@ def test_the_text_vector_is_a_mean_of_word_embeddings_and_the_empty_bag_is_the_b
 
 
 def test_the_mismatched_caption_names_another_digit():
-    from core.models.conditional import training_captions
+    from core.models.adversarial.conditional import training_captions
 
     rows = torch.as_tensor(labelled_rows(40))
     captions = training_captions(rows, random.Random(0), wrong=True)
@@ -238,7 +239,7 @@ def test_presets_have_the_promised_counts(name, count):
 
 def test_a_completion_keeps_the_given_pieces_exactly_and_varies_with_the_seed():
     model = tiny_puzzle().eval()
-    images = quality.gray("test")[:6]
+    images = data.gray("test")[:6]
     for given in (preset("border"), random_given(6, 3, seed=1)):
         completed = model.complete(images, given, seed=0)
         mask = np.broadcast_to(piece_mask(given), images.shape)
@@ -268,7 +269,7 @@ def test_shuffle_permutes_the_given_pieces_contents_and_leaves_the_rest_alone():
 def test_a_tiny_puzzle_training_run_moves_both_players():
     model = tiny_puzzle()
     before = {k: v.clone() for k, v in model.state_dict().items()}
-    result = train(model, quality.gray("fit")[:32], quality.gray("val")[:16], RECIPE, progress=lambda *a: None)
+    result = train(model, data.gray("fit")[:32], data.gray("val")[:16], RECIPE, progress=lambda *a: None)
     after = result.model.state_dict()
     assert not torch.equal(before["generator.down1.0.weight"], after["generator.down1.0.weight"])
     assert not torch.equal(before["discriminator.1.weight"], after["discriminator.1.weight"])

@@ -4,7 +4,7 @@ import itertools
 
 import pytest
 
-from core import counting
+from core.lectures import counting
 
 
 def all_images(n):

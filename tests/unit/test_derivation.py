@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from core import derivation, gan_theory
-from core import variational as vi
-from core.models.vae import VAE, VAEConfig, gaussian_kl
+from core import derivation
+from core.lectures import gan_theory
+from core.lectures import variational as vi
+from core.models.latent.vae import VAE, VAEConfig, gaussian_kl
 
 SIGMAS = 5  # Monte Carlo values may differ by this many standard errors
 

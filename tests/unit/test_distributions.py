@@ -5,7 +5,7 @@ import itertools
 import numpy as np
 import pytest
 
-from core import distributions as d
+from core.lectures import distributions as d
 
 
 def test_running_frequency_converges_to_p():

@@ -61,4 +61,4 @@ def test_the_markov_factorization_never_indexes_below_x1():
 def test_the_text2image_formula_has_the_mismatched_caption_term_and_an_embedding_e_of_w():
     formula = page_constant("conditional", "TEXT2IMAGE")
     assert "e(w)" in formula and "E[w]" not in formula
-    assert r"D(x,\hat t)" in formula  # the matching-aware term of core/models/conditional.py's loss
+    assert r"D(x,\hat t)" in formula  # the matching-aware term of core/models/adversarial/conditional.py's loss

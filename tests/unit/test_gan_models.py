@@ -7,9 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from core import quality
-from core.models.classifier import ClassifierConfig, DigitClassifier
-from core.models.gan import (
+from core import data
+from core.models.adversarial.gan import (
     DCGAN,
     MLPGAN,
     DCGANConfig,
@@ -19,6 +18,8 @@ from core.models.gan import (
     code_mutual_information,
     interpolate,
 )
+from core.models.classifier import ClassifierConfig, DigitClassifier
+from core.recipes import quality
 from core.training import TrainConfig, train
 
 CONFIGS = {"mlp": (MLPGAN, MLPGANConfig(hidden=32)), "dcgan": (DCGAN, DCGANConfig(ngf=8, ndf=8)),
@@ -33,7 +34,7 @@ def build(kind):
 
 
 def digits(n=48):
-    return quality.gray("fit")[:n]
+    return data.gray("fit")[:n]
 
 
 def snapshot(module):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy.optimize import minimize
 
-from core import gan_theory as t
+from core.lectures import gan_theory as t
 
 SETTINGS = [(-2.0, 0.6), (0.0, 1.0), (1.0, 2.5), (3.0, 0.3), (-5.0, 0.5), (5.0, 3.0), (0.0, 0.1)]
 

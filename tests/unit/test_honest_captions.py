@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 
 from core import checkpoints, registry
-from core.models.aae import PRIORS, prior_match
-from core.models.progan import RESOLUTIONS
-from core.progan_metrics import classifier_view
+from core.models.adversarial.progan import RESOLUTIONS
+from core.models.latent.aae import PRIORS
+from core.recipes.latent import prior_match
+from core.recipes.progan import classifier_view
 from ui.i18n import LANGUAGES, catalog
 
 

@@ -1,5 +1,5 @@
 """Latent-variable models: the VAE's bounds against exact answers, the AAE's game, the priors,
-and the two-sample statistics of core/evaluate.py."""
+and the two-sample statistics of core/metrics.py."""
 
 import math
 
@@ -7,10 +7,11 @@ import numpy as np
 import pytest
 import torch
 
-from core import evaluate
+from core import metrics
 from core.data import digits
-from core.models.aae import AAE, PRIORS, AAEConfig, prior_distances, sample_prior
-from core.models.vae import VAE, VAEConfig, bernoulli_log_likelihood, gaussian_kl, standard_normal_log_pdf
+from core.models.latent.aae import AAE, PRIORS, AAEConfig, sample_prior
+from core.models.latent.vae import VAE, VAEConfig, bernoulli_log_likelihood, gaussian_kl, standard_normal_log_pdf
+from core.recipes.latent import prior_distances
 
 
 def tiny_vae(latent=1, beta=1.0, scale=1.0, seed=0) -> VAE:
@@ -223,17 +224,17 @@ def test_aae_sampling_and_pictures():
 
 
 # ----------------------------------------------------------------------------
-# Two-sample statistics, active units, nearest neighbours (core/evaluate.py)
+# Two-sample statistics, active units, nearest neighbours (core/metrics.py)
 
 
 def test_energy_distance_matches_brute_force_and_separates():
     rng = np.random.default_rng(0)
     a, b = rng.normal(size=(30, 2)), rng.normal(size=(20, 2)) + 0.3
     dist = lambda u, v: np.mean([np.linalg.norm(p - q) for p in u for q in v])
-    assert evaluate.energy_distance(a, b) == pytest.approx(2 * dist(a, b) - dist(a, a) - dist(b, b))
-    assert evaluate.energy_distance(a, a) == pytest.approx(0.0, abs=1e-9)
-    same = evaluate.energy_distance(rng.normal(size=(400, 2)), rng.normal(size=(400, 2)))
-    shifted = evaluate.energy_distance(rng.normal(size=(400, 2)), rng.normal(size=(400, 2)) + 0.5)
+    assert metrics.energy_distance(a, b) == pytest.approx(2 * dist(a, b) - dist(a, a) - dist(b, b))
+    assert metrics.energy_distance(a, a) == pytest.approx(0.0, abs=1e-9)
+    same = metrics.energy_distance(rng.normal(size=(400, 2)), rng.normal(size=(400, 2)))
+    shifted = metrics.energy_distance(rng.normal(size=(400, 2)), rng.normal(size=(400, 2)) + 0.5)
     assert 0 <= same < 0.02 < 0.1 < shifted
 
 
@@ -243,9 +244,9 @@ def test_mmd_matches_brute_force_and_is_unbiased():
     k = lambda u, v: sum(np.exp(-np.sum((u - v) ** 2) / (2 * s * s)) for s in (0.5, 2.0))
     within = lambda u: np.mean([k(u[i], u[j]) for i in range(len(u)) for j in range(len(u)) if i != j])
     cross = np.mean([k(p, q) for p in a for q in b])
-    assert evaluate.mmd(a, b, (0.5, 2.0)) == pytest.approx(within(a) + within(b) - 2 * cross)
-    same = [evaluate.mmd(rng.normal(size=(100, 2)), rng.normal(size=(100, 2))) for _ in range(30)]
-    shifted = evaluate.mmd(rng.normal(size=(100, 2)), rng.normal(size=(100, 2)) + 1.0)
+    assert metrics.mmd(a, b, (0.5, 2.0)) == pytest.approx(within(a) + within(b) - 2 * cross)
+    same = [metrics.mmd(rng.normal(size=(100, 2)), rng.normal(size=(100, 2))) for _ in range(30)]
+    shifted = metrics.mmd(rng.normal(size=(100, 2)), rng.normal(size=(100, 2)) + 1.0)
     assert abs(np.mean(same)) < 3 * np.std(same) / np.sqrt(30) + 1e-3  # mean 0: unbiased
     assert shifted > 10 * np.std(same)
 
@@ -253,13 +254,13 @@ def test_mmd_matches_brute_force_and_is_unbiased():
 def test_active_units_count_the_moving_means():
     rng = np.random.default_rng(0)
     mu = np.column_stack([rng.normal(0, 1, 500), rng.normal(0, 0.01, 500), np.full(500, 3.0), rng.normal(0, 0.2, 500)])
-    assert evaluate.active_units(mu) == 2  # variances 1, 1e-4, 0, 0.04
-    assert evaluate.active_units(mu, threshold=0.05) == 1
+    assert metrics.active_units(mu) == 2  # variances 1, 1e-4, 0, 0.04
+    assert metrics.active_units(mu, threshold=0.05) == 1
 
 
 def test_nearest_neighbour_hamming_matches_brute_force():
     rng = np.random.default_rng(0)
     a, ref = rng.integers(0, 2, (15, 64)), rng.integers(0, 2, (40, 64))
     brute = [min(int(np.sum(p != q)) for q in ref) for p in a]
-    np.testing.assert_array_equal(evaluate.nearest_neighbour_hamming(a, ref), brute)
-    assert (evaluate.nearest_neighbour_hamming(ref[:5], ref) == 0).all()
+    np.testing.assert_array_equal(metrics.nearest_neighbour_hamming(a, ref), brute)
+    assert (metrics.nearest_neighbour_hamming(ref[:5], ref) == 0).all()

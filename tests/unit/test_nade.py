@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from core.models.nade import NADE, ContinuousNADE, ContinuousNADEConfig, NADEConfig, nade_params
+from core.models.autoregressive.nade import NADE, ContinuousNADE, ContinuousNADEConfig, NADEConfig, nade_params
 
 N = 9  # a 3x3 image
 

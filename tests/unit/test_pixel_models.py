@@ -5,8 +5,8 @@ import itertools
 import numpy as np
 import pytest
 
-from core import pixel_models as pm
 from core.data import digits
+from core.models import counted as pm
 
 N_TINY = 5
 

@@ -13,9 +13,10 @@ from itertools import permutations
 
 import pytest
 
-from core import data, evaluate, practice
-from core.pixel_models import IndependentLevels, MarkovChain
-from core.prompts import DIGIT_WORDS
+from core import data, metrics, practice
+from core.data.prompts import DIGIT_WORDS
+from core.models import counted
+from core.models.counted import IndependentLevels, MarkovChain
 from tests.conftest import ROOT
 from ui import catalog as pages
 from ui.i18n import LANGUAGES, catalog
@@ -50,7 +51,7 @@ def lower_of(question, low_name: str, high_name: str, low: float, high: float) -
 
 @cache
 def home_order() -> int:
-    return evaluate.choose_markov_order(data.digits("fit").binary, data.digits("val").binary, range(25), 0.1)
+    return counted.choose_markov_order(data.digits("fit").binary, data.digits("val").binary, range(25), 0.1)
 
 
 def expected_home(q, v):
@@ -60,7 +61,7 @@ def expected_home(q, v):
         return 64 * v["f"]
     assert v["k"] == home_order()
     model, test = MarkovChain(data.digits("train").binary, v["k"], 0.1), data.digits("test").binary
-    clean, noisy = model.log_prob(test).mean(), model.log_prob(evaluate.flip_pixels(test, v["f"], 0)).mean()
+    clean, noisy = model.log_prob(test).mean(), model.log_prob(metrics.flip_pixels(test, v["f"], 0)).mean()
     return option(q, "clean" if clean > noisy else "noisy")
 
 
@@ -161,7 +162,7 @@ def expected_conditional(q, v):
 
 
 def expected_translation(q, v):
-    from core.models import translation
+    from core.models.adversarial import translation
 
     if q.id == "generators":
         return len(list(permutations(range(v["k"]), 2)))

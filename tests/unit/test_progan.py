@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 import torch
 
-from core.models.progan import RESOLUTIONS, ProGAN, ProGANConfig, downsample, upsample
-from core.progan_metrics import classifier_view, digits16, fit_progan
-from core.quality import gray
+from core import registry
+from core.data import gray
+from core.models.adversarial.progan import RESOLUTIONS, ProGAN, ProGANConfig, downsample, upsample
+from core.recipes.progan import classifier_view, digits16, fit_progan
 from core.training import TrainConfig
 
 TINY = ProGANConfig(noise=8, channels=(8, 6, 4), fade_epochs=1, stabilize_epochs=1)
@@ -166,7 +167,8 @@ def test_a_tiny_run_grows_through_every_stage_with_alpha_rising_linearly(monkeyp
     set_stage = model.set_stage
     monkeypatch.setattr(model, "set_stage", lambda r, alpha=1.0: (stages.append((r, alpha)), set_stage(r, alpha)))
     before = [s.to_image[2][0].weight.detach().clone() for s in model.snapshots]
-    result = fit_progan(SimpleNamespace(train=TrainConfig(batch_size=256, lr=1e-3, betas=(0.5, 0.999), ema=0.5)), model)
+    recipe = SimpleNamespace(train=TrainConfig(batch_size=256, lr=1e-3, betas=(0.5, 0.999), ema=0.5))
+    result = fit_progan(recipe, model, registry.load("classifier"))
     batches = -(-len(digits16("fit")) // 256)  # 6 batches per epoch
     fade_8 = [alpha for r, alpha in stages[batches : 2 * batches]]
     np.testing.assert_allclose(fade_8, np.arange(batches) / batches)

@@ -6,8 +6,8 @@ import pytest
 import scipy.linalg
 import torch
 
-from core import data, quality
-from core.evaluate import (
+from core import data
+from core.metrics import (
     COPY_DISTANCE,
     copy_rate,
     frechet_distance,
@@ -17,6 +17,7 @@ from core.evaluate import (
     precision_recall,
 )
 from core.models.classifier import ClassifierConfig, DigitClassifier
+from core.recipes import quality
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +87,7 @@ def test_the_memorizer_has_copy_rate_one_and_real_test_digits_zero(reference):
     memorized = quality.training_draw(reference)(0)
     metrics = quality.sample_metrics(memorized, reference)
     assert metrics["copy_rate"] == 1.0 and metrics["nn_median"] == 0.0
-    assert copy_rate(quality.gray("test"), reference.train_images) == 0.0
+    assert copy_rate(data.gray("test"), reference.train_images) == 0.0
 
 
 def test_nearest_neighbour_and_copy_threshold_by_brute_force():
@@ -122,7 +123,7 @@ def test_halves_of_the_test_digits_are_disjoint_equal_and_keep_the_class_shares(
 @pytest.fixture(scope="module")
 def table(reference):
     """The page's table with the seeded untrained classifier, 2 draws, and a memorizer passed as a model."""
-    return quality.quality_table({"a model that copies": quality.Memorizer(quality.gray("fit"))},
+    return quality.quality_table({"a model that copies": quality.Memorizer(data.gray("fit"))},
                                  reference.classifier, draws=2)
 
 
@@ -141,7 +142,7 @@ def test_real_held_out_digits_and_the_memorizer_differ_only_where_copying_shows(
 
 def test_the_real_row_is_the_other_half_of_the_test_digits(reference):
     held_out = quality.HeldOut.build(reference.classifier, draws=2)
-    test, labels = quality.gray("test"), data.digits("test").labels
+    test, labels = data.gray("test"), data.digits("test").labels
     for seed, ref in enumerate(held_out.references):
         reference_half, held_half = quality.halves(labels, seed)
         np.testing.assert_array_equal(held_out.sample(quality.HALF, seed), test[held_half])

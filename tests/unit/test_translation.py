@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from core import data, quality
-from core.domains import DOMAINS, glyph_bitmaps, printed_digits, restyle, restyled_set, stretch
-from core.models.translation import (
+from core import data
+from core.data.domains import DOMAINS, glyph_bitmaps, printed_digits, restyle, restyled_set, stretch
+from core.models.adversarial.translation import (
     CycleGAN,
     CycleGANConfig,
     StarGAN,
@@ -26,7 +26,7 @@ RECIPE = TrainConfig(epochs=2, batch_size=8, lr=1e-3, betas=(0.5, 0.999), patien
 
 
 def digits(n=16):
-    return quality.gray("fit")[:n]
+    return data.gray("fit")[:n]
 
 
 def slant_measure(images):
@@ -61,7 +61,7 @@ def ink_extent(images: np.ndarray, axis: int) -> float:
 def test_printed_digits_fill_the_frame_as_the_handwritten_ones_do():
     """Both domains share the frame (full height, about five columns wide), so the translation
     changes the strokes, not the size or place of the digit. The 1s are left out of the widths."""
-    handwritten, labels = quality.gray("fit"), data.digits("fit").labels
+    handwritten, labels = data.gray("fit"), data.digits("fit").labels
     printed = printed_digits(labels, 0)
     assert ink_extent(printed, axis=2) >= 7.5 and ink_extent(handwritten, axis=2) >= 7.5
     assert abs(ink_extent(printed[labels != 1], axis=1) - ink_extent(handwritten[labels != 1], axis=1)) < 0.75

@@ -6,7 +6,7 @@ import pytest
 import torch
 from scipy import integrate
 
-from core import variational as vi
+from core.lectures import variational as vi
 
 
 @pytest.mark.parametrize("mean,std", [(0.0, 1.0), (1.5, 0.2), (-2.0, 3.0), (0.3, 0.05)])

@@ -11,7 +11,7 @@ convolution K_ss over states already computed; at each position
 
 The first layer's K_is is mask A (it reads the image, and must not read the pixel it
 predicts); the later layers' K_is is mask B (they read features that already exclude
-their own pixel); core/models/pixelcnn.py explains the masks. Layers after the first are
+their own pixel); core/models/autoregressive/pixelcnn.py explains the masks. Layers after the first are
 residual; two 1x1 convolutions then give one logit per pixel, plus a learned bias per
 position.
 
@@ -55,9 +55,10 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from core.models.autoregressive import BinaryAutoregressive, torch_generator
+from core.models.autoregressive.base import BinaryAutoregressive
+from core.models.autoregressive.pixelcnn import MaskedConv2d, image_to_grid
 from core.models.base import Seed
-from core.models.pixelcnn import MaskedConv2d, image_to_grid
+from core.models.neural import torch_generator
 
 State = tuple[torch.Tensor, torch.Tensor]  # (h, c) of an LSTM
 

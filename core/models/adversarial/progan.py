@@ -20,10 +20,10 @@ The real images are shown at the current resolution, x_r = down(x), and during a
 are blended the same way, (1 - alpha) up(down(x_r)) + alpha x_r, so that D cannot tell real
 from fake by the detail the half-trained new block has not learned yet.
 
-The game is the non-saturating GAN of core/models/gan.py, with its two phases of a step;
+The game is the non-saturating GAN of core/models/adversarial/gan.py, with its two phases of a step;
 at 16x16 the paper's WGAN-GP loss is not needed. Also from [1]: pixelwise feature
 normalization in G, the minibatch standard deviation as an extra feature map of D, and
-Polyak averaging of G's weights (core/progan_metrics.py trains). Left out: the equalized
+Polyak averaging of G's weights (core/recipes/progan.py trains). Left out: the equalized
 learning rate (with so few weights, Adam's per-weight step size does most of its job).
 Images are flat (B, r*r) gray levels / 16 in [0, 1], r in RESOLUTIONS.
 
@@ -41,8 +41,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from core.models.autoregressive import torch_generator
-from core.models.gan import GAN, adam
+from core.models.adversarial.gan import GAN
+from core.models.neural import adam, free_parameters, torch_generator
 
 RESOLUTIONS = (4, 8, 16)  # the side of the images at each stage; every stage doubles it
 SLOPE = 0.2  # LeakyReLU slope of both players, as in [1]
@@ -265,4 +265,4 @@ class ProGAN(GAN):
 
     def num_params(self) -> int:
         """The two players' weights (the snapshots are copies of G)."""
-        return sum(p.numel() for p in [*self.net_g.parameters(), *self.net_d.parameters()])
+        return free_parameters(self.net_g) + free_parameters(self.net_d)

@@ -28,8 +28,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from core.models.autoregressive import BinaryAutoregressive, as_float_tensor, torch_generator
+from core.models.autoregressive.base import BinaryAutoregressive
 from core.models.base import ExplicitModel, Seed
+from core.models.neural import NeuralModel, as_float_tensor, torch_generator
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ class ContinuousNADEConfig:
     levels: int = 17  # gray levels 0..16, modelled as y = (level + u) / 17 in [0, 1)
 
 
-class ContinuousNADE(nn.Module, ExplicitModel):
+class ContinuousNADE(NeuralModel, ExplicitModel):
     """RNADE [2] on gray levels: p(y_i | y_{<i}) = sum_k pi_ik N(y_i; mu_ik, sigma_ik^2),
     with pi, mu, log sigma read from h_i. Data are dequantized, y = (level + u) / L with
     u ~ U[0, 1), so -log P(level) <= -E_u log p(y) + log L per pixel: log_prob returns
@@ -157,5 +158,3 @@ class ContinuousNADE(nn.Module, ExplicitModel):
             y[:, i] = mu[rows, k] + sigma[rows, k] * torch.randn(n, generator=generator)
         return np.clip(np.floor(y.numpy() * self.config.levels), 0, self.config.levels - 1).astype(np.uint8)
 
-    def num_params(self) -> int:
-        return sum(p.numel() for p in self.parameters())

@@ -1,4 +1,4 @@
-"""The data, training and measurement of the Progressive GAN (core/models/progan.py).
+"""The data, training and measurement of the Progressive GAN (core/models/adversarial/progan.py).
 
 Data: the 8x8 digits upsampled to 16x16 (bilinear), `digits16`; every lower resolution is
 made from these by 2x2 average pooling, as [1] makes its low-resolution real images.
@@ -36,9 +36,11 @@ import torch
 import torch.nn.functional as F
 
 from core import data
-from core.evaluate import frechet_distance
-from core.models.progan import ProGAN, downsample, upsample
-from core.quality import DRAWS, VAL_SAMPLES, N, Reference, averaged, gray, load_classifier, training_draw
+from core.data import gray
+from core.metrics import frechet_distance
+from core.models.adversarial.progan import ProGAN, downsample, upsample
+from core.models.classifier import DigitClassifier
+from core.recipes.quality import DRAWS, VAL_SAMPLES, N, Reference, averaged, training_draw
 from core.training import TrainResult, print_progress
 
 SIDE = 16  # the final resolution
@@ -72,13 +74,12 @@ def validation_fd(model: ProGAN, generator, resolution: int, classifier) -> floa
     return frechet_distance(classifier.features(classifier_view(fake)), classifier.features(gray("val")))
 
 
-def fit_progan(entry, model: ProGAN) -> TrainResult:
+def fit_progan(entry, model: ProGAN, classifier: DigitClassifier) -> TrainResult:
     """Train stage by stage as model.config.phases() says; keep the averaged G of each stage."""
     recipe, config = entry.train, model.config
     torch.manual_seed(recipe.seed)
     order = torch.Generator().manual_seed(recipe.seed)
     fit = torch.as_tensor(digits16("fit"))
-    classifier = load_classifier()
     average = copy.deepcopy(model.net_g)  # Polyak average of G over the whole growth
     history, seconds, started = [], [], time.perf_counter()
     for stage, resolution in enumerate(config.stages):
@@ -130,13 +131,12 @@ def reference_at(classifier, r: int) -> Reference:
                      at_resolution(digits16("fit"), r))
 
 
-def measure_progan(entry, model: ProGAN, draws: int = DRAWS) -> dict[str, float]:
+def measure_progan(entry, model: ProGAN, classifier: DigitClassifier, draws: int = DRAWS) -> dict[str, float]:
     """Per trained stage r: fd_r of the stage's samples and fd_real_r of real training digits,
     both against the test digits through the same path (reference_at); at the final stage also
     precision, recall and fd_ratio = fd / fd_real. Right after fit_progan also seconds_r, the
     training time of each stage, and their sum "seconds" (the card keeps them; a checkpoint
     loaded later has no timings, and re-measuring it leaves them out)."""
-    classifier = load_classifier()
     metrics: dict[str, float] = {}
     for r in model.config.stages:
         reference = reference_at(classifier, r)

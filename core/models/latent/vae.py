@@ -25,7 +25,7 @@ fixed K and seed, so the VAE enters the explicit-model interface as an approxima
 its "log p(x)" is a bound from below, slightly noisy, not an exact likelihood.
 
 The encoder and decoder are small MLPs (`mlp`, `GaussianEncoder`, `BernoulliDecoder`);
-the adversarial autoencoder of core/models/aae.py reuses them.
+the adversarial autoencoder of core/models/latent/aae.py reuses them.
 
 [1] Kingma & Welling, Auto-Encoding Variational Bayes, ICLR 2014.
 [2] Burda, Grosse & Salakhutdinov, Importance Weighted Autoencoders, ICLR 2016.
@@ -43,8 +43,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from core.models.autoregressive import as_float_tensor, torch_generator
 from core.models.base import ExplicitModel, Seed
+from core.models.neural import NeuralModel, as_float_tensor, torch_generator
 
 LOG_2PI = math.log(2 * math.pi)
 BETAS = (0.1, 0.25, 0.5, 1, 2, 4, 8)  # the KL weights of the checkpoint family vae_beta_<beta> (2-D latent)
@@ -124,7 +124,7 @@ def standard_normal_log_pdf(z: torch.Tensor) -> torch.Tensor:
 # The VAE
 
 
-class VAE(nn.Module, ExplicitModel):
+class VAE(NeuralModel, ExplicitModel):
     """Gaussian encoder, Bernoulli decoder, standard normal prior; loss D + beta R [1, 3]."""
 
     def __init__(self, config: VAEConfig):
@@ -232,21 +232,3 @@ class VAE(nn.Module, ExplicitModel):
         z = torch.randn(n, self.config.latent, generator=generator)  # (n, d)
         probs = torch.sigmoid(self.decode(z))  # (n, 64)
         return probs.numpy() if mean else torch.bernoulli(probs, generator=generator).to(torch.uint8).numpy()
-
-    def num_params(self) -> int:
-        return sum(p.numel() for p in self.parameters())
-
-
-# ----------------------------------------------------------------------------
-# Test-part metrics of the registry's entries
-
-
-def measure_vae(model: VAE, x: np.ndarray, k: int = 500, samples: int = 10, seed: int = 0) -> dict[str, float]:
-    """Rate, distortion, -ELBO, the IWAE bound (K importance samples) and active units on x,
-    in nats per image; everything seeded, so the same model gives the same numbers."""
-    from core.evaluate import active_units
-
-    rate, distortion = model.rate_distortion(x, samples, seed)
-    return {"rate": float(rate.mean()), "distortion": float(distortion.mean()),
-            "neg_elbo": float((rate + distortion).mean()), "iwae_nll": float(-model.iwae_bound(x, k, seed).mean()),
-            "active_units": active_units(model.embed(x)), "num_params": model.num_params()}

@@ -50,8 +50,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from core.models.autoregressive import BinaryAutoregressive, torch_generator
+from core.models.autoregressive.base import BinaryAutoregressive
 from core.models.base import Seed
+from core.models.neural import torch_generator
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ class PixelCNNConfig:
 
 
 # ----------------------------------------------------------------------------
-# Masked convolution (shared with the PixelRNNs of core/models/pixelrnn.py)
+# Masked convolution (shared with the PixelRNNs of core/models/autoregressive/pixelrnn.py)
 
 
 def causal_mask(kernel: tuple[int, int], mask_type: str) -> torch.Tensor:

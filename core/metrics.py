@@ -1,14 +1,18 @@
-"""Measuring models: test NLL, the Markov-order sweep, and anomaly scores.
+"""Measures of models and samples: pure functions of arrays (numpy only).
 
-NLL is in nats per image, -1/N sum_n log p(x_n), on the shared split (core.data).
+Nothing here loads a model: a judge's features or class probabilities come from the caller
+(core/recipes/quality.py computes them with the classifier checkpoint). Every metric of a
+sample is biased by the sample size: compare models only at equal n (DESIGN.md).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from core.models.base import ExplicitModel, Seed, as_rng
-from core.pixel_models import ChowLiuTree, FullJoint, IndependentPixels, MarkovChain
+from core.models.base import Seed, as_rng
+
+# ----------------------------------------------------------------------------
+# Density estimation as anomaly detection
 
 
 def flip_pixels(x: np.ndarray, fraction: float, seed: Seed = 0) -> np.ndarray:
@@ -24,57 +28,6 @@ def roc_auc(normal_scores: np.ndarray, anomaly_scores: np.ndarray) -> float:
     normal = np.asarray(normal_scores)[:, None]
     anomaly = np.asarray(anomaly_scores)[None, :]
     return float(np.mean((anomaly > normal) + 0.5 * (anomaly == normal)))
-
-
-def markov_sweep(train: np.ndarray, test: np.ndarray, orders, alpha: float) -> dict[str, np.ndarray]:
-    """Fit a Markov chain of each order k on `train`; return k, the parameter count, the
-    contexts seen, and the NLL on `train` and on `test` (held-out images): the
-    over-fitting U-curve of held-out NLL against k."""
-    rows = []
-    for k in orders:
-        model = MarkovChain(train, k, alpha)
-        rows.append((k, float(model.num_params()), model.contexts_seen(), model.nll(train), model.nll(test)))
-    k, params, seen, train_nll, test_nll = map(np.array, zip(*rows))
-    return {"k": k, "params": params, "contexts_seen": seen, "train_nll": train_nll, "test_nll": test_nll}
-
-
-def structure_table(train: np.ndarray, test: np.ndarray, orders, alpha: float) -> list[dict]:
-    """Train and test NLL of every structure of the independence page on one split."""
-    models: list[tuple[str, ExplicitModel]] = [("independent", IndependentPixels(train, alpha))]
-    models += [(f"markov_{k}", MarkovChain(train, k, alpha)) for k in orders]
-    models += [("chow_liu_tree", ChowLiuTree(train, alpha)), ("full_joint", FullJoint(train))]
-    return [
-        {"model": name, "params": model.num_params(), "train_nll": model.nll(train), "test_nll": model.nll(test)}
-        for name, model in models
-    ]
-
-
-def choose_markov_order(fit: np.ndarray, val: np.ndarray, orders, alpha: float) -> int:
-    """The Markov order with the lowest NLL on the validation carve (never the test part)."""
-    sweep = markov_sweep(fit, val, orders, alpha)
-    return int(sweep["k"][np.argmin(sweep["test_nll"])])
-
-
-def main() -> None:
-    """`python -m core.evaluate`: the test-NLL table of the independence page."""
-    from core.data import digits
-
-    train, test = digits("train").binary, digits("test").binary
-    print("| model | parameters | train NLL | test NLL |\n|---|---:|---:|---:|")
-    for row in structure_table(train, test, orders=range(1, 13), alpha=0.1):
-        print(f"| {row['model']} | {row['params']:,} | {row['train_nll']:.2f} | {row['test_nll']:.2f} |")
-
-
-if __name__ == "__main__":
-    main()
-
-
-def count_model_rows(train: np.ndarray, test: np.ndarray, markov_k: int, alpha: float) -> list[dict]:
-    """Test NLL and parameters of the count-based structures of Lecture 9 (the baselines
-    of the autoregressive leaderboard)."""
-    models = {"independent": IndependentPixels(train, alpha), "markov": MarkovChain(train, markov_k, alpha),
-              "chow_liu": ChowLiuTree(train, alpha)}
-    return [{"model": name, "params": model.num_params(), "test_nll": model.nll(test)} for name, model in models.items()]
 
 
 # ----------------------------------------------------------------------------
@@ -134,7 +87,7 @@ def nearest_neighbour_hamming(images: np.ndarray, reference: np.ndarray) -> np.n
 # Sample quality of implicit models (GANs): metrics on a classifier's features
 #
 # A GAN has no log p(x), so its samples are judged by what a digit classifier sees in
-# them. Features and class probabilities come from the caller (core.quality computes them
+# them. Features and class probabilities come from the caller (core.recipes.quality computes them
 # with the classifier checkpoint), so this part stays numpy/scipy only. Every metric is
 # biased by the sample size: compare models only at equal n (DESIGN.md).
 #

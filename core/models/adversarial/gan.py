@@ -41,18 +41,13 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from core.models.autoregressive import torch_generator
 from core.models.base import Seed
+from core.models.neural import AdversarialModel, adam, torch_generator
 
 FIXED_NOISE_SEED = 0  # the noise of the comparable sample grids (and of the validation samples)
 
 
-def adam(parameters, config) -> torch.optim.Adam:
-    """Adam with the training recipe's learning rate and betas (DCGAN: beta1 = 0.5)."""
-    return torch.optim.Adam(parameters, lr=config.lr, betas=tuple(config.betas), weight_decay=config.weight_decay)
-
-
-class GAN(nn.Module):
+class GAN(AdversarialModel):
     """What every GAN here shares: noise, sampling, the two-phase step, validation terms.
 
     A model builds `self.generator` ((B, latent) -> (B, 64) in [0, 1]) and
@@ -85,9 +80,6 @@ class GAN(nn.Module):
     def generate_numpy(self, latent: np.ndarray) -> np.ndarray:
         """G of given inputs (B, latent) as numpy images (B, 64) in [0, 1]."""
         return self.generate(torch.as_tensor(np.asarray(latent), dtype=torch.float32)).numpy()
-
-    def num_params(self) -> int:
-        return sum(p.numel() for p in self.parameters())
 
     def configure_optimizers(self, config) -> dict[str, torch.optim.Optimizer]:
         return {"D": adam(self.discriminator.parameters(), config), "G": adam(self.generator.parameters(), config)}

@@ -24,8 +24,8 @@ import random
 import re
 from dataclasses import dataclass
 
-THICKNESS = ("thin", "regular", "thick")  # class 0, 1, 2 of core.styles: tertiles of ink
-SLANT = ("left", "upright", "right")  # class 0, 1, 2 of core.styles: tertiles of slant
+THICKNESS = ("thin", "regular", "thick")  # class 0, 1, 2 of core.data.styles: tertiles of ink
+SLANT = ("left", "upright", "right")  # class 0, 1, 2 of core.data.styles: tertiles of slant
 LANGUAGES = ("en", "ko")
 
 # digit -> language -> words; the numerals "0".."9" belong to both languages

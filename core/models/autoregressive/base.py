@@ -15,24 +15,13 @@ from abc import abstractmethod
 
 import numpy as np
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
 from core.models.base import ExplicitModel, Seed
+from core.models.neural import NeuralModel, as_float_tensor, torch_generator
 
 
-def torch_generator(seed: Seed) -> torch.Generator:
-    """A seeded CPU torch.Generator (a numpy Generator gives the seed)."""
-    if isinstance(seed, np.random.Generator):
-        seed = int(seed.integers(2**31))
-    return torch.Generator().manual_seed(int(seed))
-
-
-def as_float_tensor(x) -> torch.Tensor:
-    return torch.from_numpy(np.array(x, dtype=np.float32))  # a copy: inputs may be read-only
-
-
-class BinaryAutoregressive(nn.Module, ExplicitModel):
+class BinaryAutoregressive(NeuralModel, ExplicitModel):
     """Bernoulli conditionals from a network; images (B, n) of 0/1 in raster order."""
 
     num_pixels: int
@@ -65,9 +54,6 @@ class BinaryAutoregressive(nn.Module, ExplicitModel):
             p_one = torch.sigmoid(self.logits(x)[:, i] / temperature)
             x[:, i] = torch.bernoulli(p_one, generator=generator)
         return x.to(torch.uint8).numpy()
-
-    def num_params(self) -> int:
-        return sum(p.numel() for p in self.parameters())
 
 
 def input_gradient(model: BinaryAutoregressive, images, pixel: int) -> np.ndarray:

@@ -48,13 +48,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from core.models.gan import adam
+from core.models.neural import AdversarialModel, adam, as_float_tensor
 
 PIXELS = 64
-
-
-def as_tensor(images) -> torch.Tensor:
-    return torch.as_tensor(np.asarray(images, dtype=np.float32))
 
 
 def least_squares_d(real_scores: torch.Tensor, fake_scores: torch.Tensor) -> torch.Tensor:
@@ -132,7 +128,7 @@ class CycleGANConfig:
     identity_weight: float = 0.0  # weight of L_identity as a share of lambda (the paper uses 0.5 lambda)
 
 
-class CycleGAN(nn.Module):
+class CycleGAN(AdversarialModel):
     """G: A -> B and F: B -> A, with D_B judging G's images and D_A judging F's [1].
 
     The identity loss of [1] (weighted 0.5 lambda there, as here) asks each map to leave an image
@@ -219,21 +215,18 @@ class CycleGAN(nn.Module):
     @torch.inference_mode()
     def translate_ab(self, images) -> np.ndarray:
         """G(x): handwritten (B, 64) in [0, 1] -> printed (B, 64)."""
-        return self.g(as_tensor(images)).numpy()
+        return self.g(as_float_tensor(images)).numpy()
 
     @torch.inference_mode()
     def translate_ba(self, images) -> np.ndarray:
         """F(y): printed (B, 64) -> handwritten (B, 64)."""
-        return self.f(as_tensor(images)).numpy()
+        return self.f(as_float_tensor(images)).numpy()
 
     @torch.inference_mode()
     def cycle_a(self, images) -> tuple[np.ndarray, np.ndarray]:
         """(G(x), F(G(x))): the translation of handwritten digits and the way back, (B, 64) each."""
-        fake_b = self.g(as_tensor(images))
+        fake_b = self.g(as_float_tensor(images))
         return fake_b.numpy(), self.f(fake_b).numpy()
-
-    def num_params(self) -> int:
-        return sum(p.numel() for p in self.parameters())
 
 
 # ----------------------------------------------------------------------------
@@ -242,7 +235,7 @@ class CycleGAN(nn.Module):
 
 @dataclass(frozen=True)
 class StarGANConfig:
-    domains: int = 5  # len(core.domains.DOMAINS)
+    domains: int = 5  # len(core.data.domains.DOMAINS)
     ngf: int = 32
     ndf: int = 32
     blocks: int = 2
@@ -250,7 +243,7 @@ class StarGANConfig:
     rec_weight: float = 10.0  # lambda_rec (the paper's 10)
 
 
-class StarGAN(nn.Module):
+class StarGAN(AdversarialModel):
     """One generator G(x, c) for every target domain c; D with a real/fake head and a domain head [2]."""
 
     def __init__(self, config: StarGANConfig):
@@ -328,13 +321,10 @@ class StarGAN(nn.Module):
     @torch.inference_mode()
     def translate(self, images, target: int | np.ndarray) -> np.ndarray:
         """G(x, c): images (B, 64) in [0, 1] to target domain(s) (one index, or (B,) indices of
-        core.domains.DOMAINS) -> (B, 64)."""
-        x = as_tensor(images)
+        core.data.domains.DOMAINS) -> (B, 64)."""
+        x = as_float_tensor(images)
         target = torch.as_tensor(np.broadcast_to(np.asarray(target, dtype=np.int64), (len(x),)).copy())
         return self.G(x, target).numpy()
-
-    def num_params(self) -> int:
-        return sum(p.numel() for p in self.parameters())
 
 
 # ----------------------------------------------------------------------------

@@ -1,10 +1,10 @@
-"""Training and measuring the conditional GANs (core/models/conditional.py): the registry's
+"""Training and measuring the conditional GANs (core/models/adversarial/conditional.py): the registry's
 `fit` and `measure` of Text2Image and Puzzle-GAN.
 
 Text2Image is judged on prompts made from the 360 test digits: each digit's own
-attributes (its digit, and its thickness and slant classes of core.styles, cut at the
+attributes (its digit, and its thickness and slant classes of core.data.styles, cut at the
 tertiles of the fit part) captioned in English and in Korean with a fixed seed, one
-sample per caption. The digit classifier reads the digit of each sample; core.styles
+sample per caption. The digit classifier reads the digit of each sample; core.data.styles
 reads its thickness and slant; the samples' features are compared with the test digits'.
 
 Puzzle-GAN completes each of the 360 test digits from k of its 16 pieces (seeded random
@@ -21,10 +21,12 @@ import random
 import numpy as np
 import torch
 
-from core import data, prompts, quality, styles
-from core.evaluate import frechet_distance
+from core import data
+from core.data import prompts, styles
+from core.metrics import frechet_distance
+from core.models.adversarial.conditional import GRID, PuzzleGAN, Text2Image, piece_mask, random_given, with_attributes
 from core.models.classifier import DigitClassifier
-from core.models.conditional import GRID, PuzzleGAN, Text2Image, piece_mask, random_given, with_attributes
+from core.recipes import quality
 from core.training import TrainResult, ValidationMonitor, train
 
 CAPTION_SEED = 0  # the test captions' synonyms
@@ -36,13 +38,13 @@ GIVEN_COUNTS = (2, 4, 6, 8, 10, 12, 14)  # the page's curve
 
 def attribute_rows(part: str, thresholds: styles.StyleThresholds) -> np.ndarray:
     """The labelled rows (N, 67) of one part: pixels, digit, thickness class, slant class."""
-    images, labels = quality.gray(part), data.digits(part).labels
+    images, labels = data.gray(part), data.digits(part).labels
     return with_attributes(images, labels, *styles.style_classes(images, labels, thresholds))
 
 
 def fit_thresholds() -> styles.StyleThresholds:
     """The style tertiles of the fit part, per digit class."""
-    return styles.style_thresholds(quality.gray("fit"), data.digits("fit").labels)
+    return styles.style_thresholds(data.gray("fit"), data.digits("fit").labels)
 
 
 # ----------------------------------------------------------------------------
@@ -73,10 +75,10 @@ class CaptionMonitor(ValidationMonitor):
         return {**self.model.loss(rows), "fd": torch.tensor(fd), "digit_error": torch.tensor(error)}
 
 
-def fit_text2image(entry, model: Text2Image) -> TrainResult:
+def fit_text2image(entry, model: Text2Image, classifier: DigitClassifier) -> TrainResult:
     """The shared loop on labelled rows of the fit part; the epoch is chosen on the val carve."""
     thresholds = fit_thresholds()
-    result = train(CaptionMonitor(model, quality.load_classifier()), attribute_rows("fit", thresholds),
+    result = train(CaptionMonitor(model, classifier), attribute_rows("fit", thresholds),
                    attribute_rows("val", thresholds), entry.train)
     return dataclasses.replace(result, model=result.model.model.eval())
 
@@ -91,11 +93,11 @@ def captions_of_test_digits(language: str) -> tuple[list[str], np.ndarray, np.nd
     return texts, digits, thickness, slant
 
 
-def measure_text2image(entry, model: Text2Image) -> dict[str, float]:
-    """Per language: digit accuracy (classifier), thickness and slant accuracy (core.styles
+def measure_text2image(entry, model: Text2Image, classifier: DigitClassifier) -> dict[str, float]:
+    """Per language: digit accuracy (classifier), thickness and slant accuracy (core.data.styles
     classes of the samples vs those asked for), precision/recall and FD of the 360 samples vs
     the 360 test digits; then the means over both languages, fd_real and num_params."""
-    reference = quality.Reference.build(quality.load_classifier())
+    reference = quality.Reference.build(classifier)
     thresholds = fit_thresholds()
     per_language = {}
     for language in prompts.LANGUAGES:
@@ -122,7 +124,7 @@ def measure_text2image(entry, model: Text2Image) -> dict[str, float]:
 def fit_puzzle(entry, model: PuzzleGAN) -> TrainResult:
     """The shared loop with Puzzle-GAN's own step on the fit part; the epoch with the lowest
     validation L1 on fixed random halves is kept."""
-    return train(model, quality.gray("fit"), quality.gray("val"), entry.train)
+    return train(model, data.gray("fit"), data.gray("val"), entry.train)
 
 
 def completion_scores(model: PuzzleGAN, classifier: DigitClassifier, images: np.ndarray, labels: np.ndarray,
@@ -140,12 +142,11 @@ def pixel_accuracy(completed: np.ndarray, originals: np.ndarray, given: np.ndarr
     return float(((np.asarray(completed) >= 0.5) == (np.asarray(originals) >= 0.5))[missing].mean())
 
 
-def measure_puzzle(entry, model: PuzzleGAN) -> dict[str, float]:
+def measure_puzzle(entry, model: PuzzleGAN, classifier: DigitClassifier) -> dict[str, float]:
     """Agreement and pixel accuracy from a random half and from k = 2..14 given pieces; the
     classifier's agreement on the random halves with zeros elsewhere (what the pieces alone say);
     `diversity_half`: mean |difference| of two completions (two noises) over the missing pixels."""
-    classifier = quality.load_classifier()
-    images, labels = quality.gray("test"), data.digits("test").labels
+    images, labels = data.gray("test"), data.digits("test").labels
     metrics = {}
     for k in GIVEN_COUNTS:
         given = random_given(len(images), k, MASK_SEED)

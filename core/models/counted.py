@@ -23,7 +23,7 @@ from abc import abstractmethod
 
 import numpy as np
 
-from core.counting import full_joint_params, independent_params, markov_params, tree_params
+from core.lectures.counting import full_joint_params, independent_params, markov_params, tree_params
 from core.models.base import ExplicitModel, Seed, as_rng
 
 
@@ -297,3 +297,58 @@ class IndependentLevels(ExplicitModel):
 
     def num_params(self) -> int:
         return (self.levels - 1) * self.num_pixels
+
+
+# ----------------------------------------------------------------------------
+# Fitting and measuring the structures: the independence page's sweeps and tables
+
+
+def markov_sweep(train: np.ndarray, test: np.ndarray, orders, alpha: float) -> dict[str, np.ndarray]:
+    """Fit a Markov chain of each order k on `train`; return k, the parameter count, the
+    contexts seen, and the NLL on `train` and on `test` (held-out images): the
+    over-fitting U-curve of held-out NLL against k."""
+    rows = []
+    for k in orders:
+        model = MarkovChain(train, k, alpha)
+        rows.append((k, float(model.num_params()), model.contexts_seen(), model.nll(train), model.nll(test)))
+    k, params, seen, train_nll, test_nll = map(np.array, zip(*rows))
+    return {"k": k, "params": params, "contexts_seen": seen, "train_nll": train_nll, "test_nll": test_nll}
+
+
+def structure_table(train: np.ndarray, test: np.ndarray, orders, alpha: float) -> list[dict]:
+    """Train and test NLL of every structure of the independence page on one split."""
+    models: list[tuple[str, ExplicitModel]] = [("independent", IndependentPixels(train, alpha))]
+    models += [(f"markov_{k}", MarkovChain(train, k, alpha)) for k in orders]
+    models += [("chow_liu_tree", ChowLiuTree(train, alpha)), ("full_joint", FullJoint(train))]
+    return [
+        {"model": name, "params": model.num_params(), "train_nll": model.nll(train), "test_nll": model.nll(test)}
+        for name, model in models
+    ]
+
+
+def choose_markov_order(fit: np.ndarray, val: np.ndarray, orders, alpha: float) -> int:
+    """The Markov order with the lowest NLL on the validation carve (never the test part)."""
+    sweep = markov_sweep(fit, val, orders, alpha)
+    return int(sweep["k"][np.argmin(sweep["test_nll"])])
+
+
+def count_model_rows(train: np.ndarray, test: np.ndarray, markov_k: int, alpha: float) -> list[dict]:
+    """Test NLL and parameters of the count-based structures of Lecture 9 (the baselines
+    of the autoregressive leaderboard)."""
+    models = {"independent": IndependentPixels(train, alpha), "markov": MarkovChain(train, markov_k, alpha),
+              "chow_liu": ChowLiuTree(train, alpha)}
+    return [{"model": name, "params": model.num_params(), "test_nll": model.nll(test)} for name, model in models.items()]
+
+
+def main() -> None:
+    """`python -m core.models.counted`: the test-NLL table of the independence page."""
+    from core.data import digits
+
+    train, test = digits("train").binary, digits("test").binary
+    print("| model | parameters | train NLL | test NLL |\n|---|---:|---:|---:|")
+    for row in structure_table(train, test, orders=range(1, 13), alpha=0.1):
+        print(f"| {row['model']} | {row['params']:,} | {row['train_nll']:.2f} | {row['test_nll']:.2f} |")
+
+
+if __name__ == "__main__":
+    main()

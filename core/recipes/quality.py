@@ -1,6 +1,6 @@
 """Sample quality of the implicit models, measured the same way everywhere.
 
-The metrics of core/evaluate.py (Fréchet distance, IS-style score, precision/recall with
+The metrics of core/metrics.py (Fréchet distance, IS-style score, precision/recall with
 k = 3, nearest-training-digit distance and copy rate) read the digit classifier's
 features; this module computes those features and measures two things with them.
 
@@ -33,26 +33,16 @@ import numpy as np
 import torch
 
 from core import data
-from core.evaluate import copy_rate, frechet_distance, inception_score, nearest_neighbour, precision_recall
+from core.data import gray
+from core.metrics import copy_rate, frechet_distance, inception_score, nearest_neighbour, precision_recall
+from core.models.adversarial.gan import GAN, InfoGAN
 from core.models.classifier import DigitClassifier, with_labels
-from core.models.gan import GAN, InfoGAN
 from core.training import TrainResult, ValidationMonitor, train
 
 N = 360  # images per draw: the size of the test part
 DRAWS = 10  # seeded draws averaged in every table
 VAL_SAMPLES = 512  # generated images compared with the validation carve when choosing the epoch
 METRICS = ("fd", "inception_score", "precision", "recall", "nn_median", "copy_rate")
-
-
-def gray(part: str) -> np.ndarray:
-    """The digits of one part of the split as the GANs see them: gray level / 16 in [0, 1], (N, 64)."""
-    return data.digits(part).images.astype(np.float32) / data.MAX_LEVEL
-
-
-def load_classifier() -> DigitClassifier:
-    from core import registry  # here, not at import: the registry imports this module
-
-    return registry.load("classifier")
 
 
 # ----------------------------------------------------------------------------
@@ -113,12 +103,11 @@ def training_draw(reference: Reference, n: int = N) -> Callable[[int], np.ndarra
     return lambda seed: Memorizer(reference.train_images).sample(n, seed)
 
 
-def judged_by_classifier(model, n: int = N, draws: int = DRAWS) -> dict[str, float]:
+def judged_by_classifier(model, classifier: DigitClassifier, n: int = N, draws: int = DRAWS) -> dict[str, float]:
     """Prior samples of a binary latent-variable model (VAE, AAE) judged like the GANs' samples:
     Fréchet distance, IS-style score, precision and recall on the classifier's features, n per
     draw, averaged over seeded draws. Samples are binary, so the reference is binary too (the
     binarized test digits), and "classifier_fd_real" is binarized real digits against it."""
-    classifier = load_classifier()
     binary = {part: data.digits(part).binary.astype(np.float32) for part in ("test", "fit")}
     reference = Reference(classifier, classifier.features(binary["test"]), binary["fit"])
     keys = ("fd", "inception_score", "precision", "recall")
@@ -178,10 +167,10 @@ def model_row(model, held_out: HeldOut, n: int = HALF) -> dict[str, float]:
                      for seed, reference in enumerate(held_out.references)])
 
 
-def quality_table(models: dict[str, GAN], classifier: DigitClassifier | None = None,
+def quality_table(models: dict[str, GAN], classifier: DigitClassifier,
                   draws: int = DRAWS) -> dict[str, dict[str, float]]:
     """Rows "real" (held-out real digits), "memorizer", then each model's samples, all by model_row."""
-    held_out = HeldOut.build(classifier or load_classifier(), draws)
+    held_out = HeldOut.build(classifier, draws)
     rows = {"real": held_out, "memorizer": Memorizer(held_out.references[0].train_images), **models}
     return {name: model_row(model, held_out) for name, model in rows.items()}
 
@@ -266,48 +255,31 @@ class FrechetMonitor(ValidationMonitor):
         return {**self.model.loss(real), "fd": torch.tensor(fd)}
 
 
-def fit_gan(entry, model: GAN) -> TrainResult:
+def fit_gan(entry, model: GAN, classifier: DigitClassifier) -> TrainResult:
     """The shared loop with the model's own two-phase step on the fit part; the epoch with the
     lowest validation Fréchet distance (of the averaged weights) is kept."""
-    result = train(FrechetMonitor(model, load_classifier()), gray("fit"), gray("val"), entry.train)
+    result = train(FrechetMonitor(model, classifier), gray("fit"), gray("val"), entry.train)
     return dataclasses.replace(result, model=result.model.model.eval())
 
 
-def measure_gan(entry, model: GAN) -> dict[str, float]:
+def measure_gan(entry, model: GAN, classifier: DigitClassifier) -> dict[str, float]:
     """The table's metrics at n = 360 vs the test digits (mean of DRAWS seeded draws), with the
     held-out real digits' Fréchet distance and nearest-training distance beside them."""
-    reference = Reference.build(load_classifier())
+    reference = Reference.build(classifier)
     real = real_metrics(reference)
     metrics = averaged(lambda seed: model.sample(N, seed=seed), reference)
     return {**metrics, "fd_real": real["fd"], "fd_ratio": metrics["fd"] / real["fd"],
             "nn_median_real": real["nn_median"], "num_params": model.num_params()}
 
 
-def measure_infogan(entry, model: InfoGAN) -> dict[str, float]:
+def measure_infogan(entry, model: InfoGAN, classifier: DigitClassifier) -> dict[str, float]:
     """measure_gan, plus the code-to-class accuracy after Hungarian matching on the test
     digits, L_I against H(c) = ln 10, and the label-free Î(c; x) of Q on the validation carve."""
     _, accuracy = hungarian_match(code_confusion(model, gray("test"), data.digits("test").labels))
     with torch.inference_mode():
         code_mi = float(model.loss(torch.as_tensor(gray("val")))["code_mi"])
-    return {**measure_gan(entry, model), "code_accuracy": accuracy, "info_bound": information_bound(model),
+    return {**measure_gan(entry, model, classifier), "code_accuracy": accuracy, "info_bound": information_bound(model),
             "val_code_mi": code_mi}
 
 
-GAN_NAMES = ("gan_mlp", "dcgan", "infogan")
-
-
-def main() -> None:
-    """`python -m core.quality`: the standard table of the committed GAN checkpoints, and
-    InfoGAN's code-vs-class confusion matrix on the test digits (codes in matched order)."""
-    from core import registry
-
-    models = {name: registry.load(name) for name in GAN_NAMES}
-    print(format_table(quality_table(models)))
-    confusion = matched_confusion(models["infogan"])
-    print(f"\nInfoGAN: rows = true class 0..9, columns = codes matched to classes 0..9; "
-          f"accuracy {np.trace(confusion) / confusion.sum():.3f}")
-    print("\n".join(" ".join(f"{count:3d}" for count in row) for row in confusion))
-
-
-if __name__ == "__main__":
-    main()
+GAN_NAMES = ("gan_mlp", "dcgan", "infogan")  # the rows of the quality table, in this order

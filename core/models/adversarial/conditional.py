@@ -46,10 +46,10 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from core import prompts
-from core.models.autoregressive import torch_generator
+from core.data import prompts
+from core.models.adversarial.gan import FIXED_NOISE_SEED, GAN, dcgan_body, dcgan_generator
 from core.models.base import Seed
-from core.models.gan import FIXED_NOISE_SEED, GAN, adam, dcgan_body, dcgan_generator
+from core.models.neural import adam, torch_generator
 
 # ----------------------------------------------------------------------------
 # Text2Image
@@ -62,7 +62,7 @@ STYLE_OMIT = 0.5  # chance that a training caption leaves out each style word
 class Text2ImageConfig:
     side: int = 8
     noise: int = 32
-    vocabulary: int = len(prompts.TOKENS)  # tokens of the encoder (core.prompts.TOKENS)
+    vocabulary: int = len(prompts.TOKENS)  # tokens of the encoder (core.data.prompts.TOKENS)
     embed: int = 32  # word embedding size
     text: int = 32  # size of G's text vector t
     ngf: int = 32
@@ -89,7 +89,7 @@ def tokenize(texts: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def with_attributes(images: np.ndarray, labels: np.ndarray, thickness: np.ndarray, slant: np.ndarray) -> np.ndarray:
-    """Training rows (N, 67): 64 pixels, the digit, its thickness class and its slant class (core.styles)."""
+    """Training rows (N, 67): 64 pixels, the digit, its thickness class and its slant class (core.data.styles)."""
     columns = [np.asarray(a, dtype=np.float32)[:, None] for a in (labels, thickness, slant)]
     return np.concatenate([np.asarray(images, dtype=np.float32), *columns], axis=1)
 
@@ -199,7 +199,7 @@ class Text2Image(GAN):
         return self.generate_captions([text] * n, seed), prompts.parse(text)
 
     def generate_attributes(self, digits, thickness, slant, seed: Seed = 0, language: str = "en") -> np.ndarray:
-        """One image per (digit, thickness, slant) of the arrays (style classes as in core.styles; None
+        """One image per (digit, thickness, slant) of the arrays (style classes as in core.data.styles; None
         leaves the attribute out), captioned in `language` with the same seed: (n, 64)."""
         rng = random.Random(int(np.random.default_rng(seed).integers(2**31)))
         name = lambda names, i: None if i is None else names[int(i)]

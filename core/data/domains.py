@@ -51,7 +51,7 @@ MAX_SHIFT = 2  # position jitter: up to 2 bitmap pixels (half an image pixel) ea
 MIN_INK = 0.8  # stroke intensity drawn uniformly in [MIN_INK, 1]
 
 # Restyle strengths, chosen so the digit classifier still reads the restyled test digits (see
-# core/translation_metrics.reference_accuracy) while a small CNN tells the styles apart.
+# core/recipes/translation.reference_accuracy) while a small CNN tells the styles apart.
 SLANT = 0.35  # shear: columns shift by SLANT pixels per row away from the middle row
 THICK_SPREAD = 0.6  # thick: a neighbour's ink spreads at this share into a pixel
 THIN_CUT = 0.45  # thin: ink below this level (the soft edge of a stroke) is removed, the rest rescaled

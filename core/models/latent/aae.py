@@ -1,7 +1,7 @@
 """The adversarial autoencoder (AAE): an autoencoder whose codes are pushed to a prior by a GAN.
 
 An encoder z = E(x) and a decoder p(x | z) = prod_i Ber(x_i | sigmoid(decoder(z))_i), as
-in the VAE (core/models/vae.py), but the prior-fitting term is no KL. A discriminator D
+in the VAE (core/models/latent/vae.py), but the prior-fitting term is no KL. A discriminator D
 looks at codes and tells samples of the prior p(z) ("real") from codes of data E(x)
 ("fake"); the encoder, as the GAN's generator, learns to fool it. At the game's
 equilibrium the aggregated posterior q(z) = E_{p_data(x)} [delta(z - E(x))] equals p(z) [1]:
@@ -30,12 +30,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
-from core.models.autoregressive import as_float_tensor, torch_generator
 from core.models.base import Seed
-from core.models.vae import BernoulliDecoder, bernoulli_log_likelihood, mlp
+from core.models.latent.vae import BernoulliDecoder, bernoulli_log_likelihood, mlp
+from core.models.neural import AdversarialModel, adam, as_float_tensor, torch_generator
 
 # ----------------------------------------------------------------------------
 # Priors: anything we can sample from. Pure functions of (n, generator), 2-D points (n, 2).
@@ -93,7 +92,7 @@ class AAEConfig:
     adversarial_lr: float = 1.0  # the regularization phase's learning rate, as a multiple of the train config's
 
 
-class AAE(nn.Module):
+class AAE(AdversarialModel):
     """Deterministic encoder, Bernoulli decoder, and a discriminator on codes [1]."""
 
     def __init__(self, config: AAEConfig):
@@ -113,14 +112,10 @@ class AAE(nn.Module):
     def configure_optimizers(self, config) -> dict[str, torch.optim.Optimizer]:
         """One optimizer per phase: the autoencoder's (encoder + decoder), the discriminator's,
         and the encoder's as the generator of the regularization phase."""
-        def adam(parameters, scale=1.0):
-            return torch.optim.AdamW(parameters, lr=config.lr * scale, betas=config.betas,
-                                     weight_decay=config.weight_decay)
-
         scale = self.config.adversarial_lr
-        return {"autoencoder": adam([*self.encoder.parameters(), *self.decoder.parameters()]),
-                "discriminator": adam(self.discriminator.parameters(), scale),
-                "generator": adam(self.encoder.parameters(), scale)}
+        return {"autoencoder": adam([*self.encoder.parameters(), *self.decoder.parameters()], config),
+                "discriminator": adam(self.discriminator.parameters(), config, scale),
+                "generator": adam(self.encoder.parameters(), config, scale)}
 
     def train_step(self, x: torch.Tensor, optimizers: dict) -> dict[str, torch.Tensor]:
         """One batch of the game, in the phases of [1]; returns the terms the loop logs."""
@@ -153,8 +148,8 @@ class AAE(nn.Module):
     def loss(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         """The validation terms, per image (nats for recon): recon = -log p(x | E(x)); d_loss
         and g_loss of the game on prior draws of a fixed seed (VALIDATION_SEED); energy = the energy distance
-        between the batch's codes and as many prior draws (core.evaluate.energy_distance)."""
-        from core.evaluate import energy_distance
+        between the batch's codes and as many prior draws (core.metrics.energy_distance)."""
+        from core.metrics import energy_distance
 
         z = self.encoder(x)  # (B, d)
         recon = -bernoulli_log_likelihood(self.decoder(z), x).mean()
@@ -191,62 +186,3 @@ class AAE(nn.Module):
         generator = torch_generator(seed)
         probs = torch.sigmoid(self.decoder(self.prior(n, generator)))  # (n, 64)
         return probs.numpy() if mean else torch.bernoulli(probs, generator=generator).to(torch.uint8).numpy()
-
-    def num_params(self) -> int:
-        return sum(p.numel() for p in self.parameters())
-
-
-# ----------------------------------------------------------------------------
-# Test-part metrics of the registry's entries
-
-
-def prior_distances(codes: np.ndarray, seed: int = 0) -> dict[str, float]:
-    """Energy distance between codes (N, 2) and N seeded draws of each prior: which prior
-    the codes match (used for the VAE's aggregated posterior beside the AAEs')."""
-    from core.evaluate import energy_distance
-
-    return {f"energy_{name}": energy_distance(codes, sample_prior(name, len(codes), seed)) for name in PRIORS}
-
-
-MATCH_RATIOS = (1.5, 3.0)  # energy / floor: the bounds of a "close" and a "fair" match
-
-
-def prior_match(energy: float, floor: float) -> str:
-    """How closely the codes match the prior, from a card's energy distance and its floor (two
-    samples of the prior of the same size): "close" up to 1.5 times the floor, "fair" up to 3
-    times, else "poor". One draw of the floor varies up to about 2 times around its mean (20
-    seeded pairs of each prior at n = 360), so "close" is within that noise and "poor" is not;
-    the shipped AAEs score 0.9, 1.3 and 2.8 times their floor, the 10-Gaussian mixture 5.2."""
-    ratio = energy / floor
-    return "close" if ratio <= MATCH_RATIOS[0] else "fair" if ratio <= MATCH_RATIOS[1] else "poor"
-
-
-def decoded_sample_metrics(model, train: np.ndarray, n: int, seed: int = 0) -> dict[str, float]:
-    """Of n decoded prior samples (decoder means > 1/2): the mean Hamming distance to the
-    nearest training digit (0 would be a copy machine) and the share of distinct images
-    (a collapsed model decodes every z to one image). Together, since a blurry average digit
-    also lies a few pixels from some training digit."""
-    from core.evaluate import nearest_neighbour_hamming
-
-    decoded = (model.sample(n, seed, mean=True) > 0.5).astype(np.uint8)
-    return {"nn_hamming": float(nearest_neighbour_hamming(decoded, train).mean()),
-            "distinct": len(np.unique(decoded, axis=0)) / n}
-
-
-def measure_aae(model: AAE, x: np.ndarray, train: np.ndarray, seed: int = 0) -> dict[str, float]:
-    """On test digits x: the reconstruction -log p(x | E(x)) in nats; the energy distance and
-    MMD^2 between their codes and as many seeded prior draws, beside the same statistic
-    between two independent prior samples of that size (its floor: what a perfect match
-    would show); of decoded prior samples, the nearest-neighbour Hamming distance to the
-    training digits (beside that of the test digits themselves: a real, unseen digit) and
-    the share of distinct images."""
-    from core.evaluate import energy_distance, mmd, nearest_neighbour_hamming
-
-    codes, prior = model.embed(x), sample_prior(model.config.prior, len(x), seed)
-    with torch.inference_mode():
-        xt = as_float_tensor(x)
-        recon = float(-bernoulli_log_likelihood(model.decoder(model.encoder(xt)), xt).mean())
-    return {"recon": recon, "energy": energy_distance(codes, prior), "mmd": mmd(codes, prior),
-            "energy_floor": energy_distance(sample_prior(model.config.prior, len(x), seed + 1), prior),
-            **decoded_sample_metrics(model, train, len(x), seed),
-            "nn_hamming_test": float(nearest_neighbour_hamming(x, train).mean()), "num_params": model.num_params()}

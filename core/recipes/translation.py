@@ -1,6 +1,6 @@
 """The registry's fit and measure of the translation models and of their two judges.
 
-Judges (the digit classifier of core/quality.py reads handwritten digits):
+Judges (the digit classifier of core/recipes/quality.py reads handwritten digits):
 - printed_classifier: a DigitClassifier trained on printed digits; it reads CycleGAN's G(x).
 - domain_classifier: a DigitClassifier with one class per StarGAN domain; it says which
   style a digit is drawn in, and so whether G(x, c) reached c.
@@ -22,11 +22,11 @@ import numpy as np
 import torch
 
 from core import data
-from core.domains import DOMAINS, all_domains, printed_digits, restyle, restyled_set
-from core.evaluate import frechet_distance
+from core.data import gray
+from core.data.domains import DOMAINS, all_domains, printed_digits, restyle, restyled_set
+from core.metrics import frechet_distance
+from core.models.adversarial.translation import CycleGAN, StarGAN
 from core.models.classifier import DigitClassifier, with_labels
-from core.models.translation import CycleGAN, StarGAN
-from core.quality import gray, load_classifier
 from core.training import TrainResult, ValidationMonitor, train
 
 # Seeds of the printed digits of each part (and of the independent labels they show), and of
@@ -35,12 +35,6 @@ PRINTED_SEEDS = {"fit": 1, "val": 2, "test": 3}
 JUDGE_COPIES = 3  # printed_classifier: renderings of each fit label (more jitter seen per label)
 JUDGE_MIN_INK = 0.3  # the printed judge also sees faint printing, so it reads a faint translation by its shape
 STARGAN_SEEDS = {"fit": 4, "val": 5}
-
-
-def load_judge(name: str) -> DigitClassifier:
-    from core import registry  # here, not at import: the registry imports this module
-
-    return registry.load(name)
 
 
 def printed_part(part: str, independent: bool) -> np.ndarray:
@@ -96,12 +90,12 @@ def reference_accuracy(classifier: DigitClassifier) -> dict[str, float]:
                                                   == test.labels).mean()) for name in DOMAINS}
 
 
-def measure_domain_classifier(entry, model: DigitClassifier) -> dict[str, float]:
+def measure_domain_classifier(entry, model: DigitClassifier, classifier: DigitClassifier) -> dict[str, float]:
     """Domain accuracy on every test digit in every domain, per domain, and the readability reference."""
     images, domains = all_domains(gray("test"))
     correct = model.probs(images).argmax(axis=1) == domains
     per_domain = {f"test_accuracy_{name}": float(correct[domains == d].mean()) for d, name in enumerate(DOMAINS)}
-    return {"test_accuracy": float(correct.mean()), **per_domain, **reference_accuracy(load_classifier()),
+    return {"test_accuracy": float(correct.mean()), **per_domain, **reference_accuracy(classifier),
             "num_params": model.num_params()}
 
 
@@ -129,29 +123,30 @@ class CycleMonitor(ValidationMonitor):
         return {**self.model.loss(rows), "fd": torch.tensor(fd_ab + fd_ba)}
 
 
-def fit_cyclegan(entry, model: CycleGAN) -> TrainResult:
+def fit_cyclegan(entry, model: CycleGAN, printed_classifier: DigitClassifier,
+                 classifier: DigitClassifier) -> TrainResult:
     """The shared loop on unpaired rows of the fit part; the epoch with the lowest validation fd is kept."""
-    monitor = CycleMonitor(model, load_judge("printed_classifier"), load_classifier())
+    monitor = CycleMonitor(model, printed_classifier, classifier)
     result = train(monitor, unpaired_rows("fit"), unpaired_rows("val"), entry.train)
     return dataclasses.replace(result, model=result.model.model.eval())
 
 
-def measure_cyclegan(entry, model: CycleGAN) -> dict[str, float]:
+def measure_cyclegan(entry, model: CycleGAN, printed_classifier: DigitClassifier,
+                     classifier: DigitClassifier) -> dict[str, float]:
     """On the 360 test digits x and 360 printed digits y rendered for the test labels:
     identity_ab = share of G(x) the printed classifier reads as x's label, identity_ba = share of
     F(y) the digit classifier reads as y's label, cycle errors = mean |F(G(x)) - x| and
     |G(F(y)) - y| per pixel, fd_ab = FD of G(x) vs y on the printed classifier's features."""
     x, y, labels = gray("test"), printed_part("test", independent=False), data.digits("test").labels
-    printed_judge, digit_judge = load_judge("printed_classifier"), load_classifier()
     fake_b, back_a = model.cycle_a(x)
     fake_a = model.translate_ba(y)
     back_b = model.translate_ab(fake_a)
     return {
-        "identity_ab": float((printed_judge.probs(fake_b).argmax(axis=1) == labels).mean()),
-        "identity_ba": float((digit_judge.probs(fake_a).argmax(axis=1) == labels).mean()),
+        "identity_ab": float((printed_classifier.probs(fake_b).argmax(axis=1) == labels).mean()),
+        "identity_ba": float((classifier.probs(fake_a).argmax(axis=1) == labels).mean()),
         "cycle_error_a": float(np.abs(back_a - x).mean()),
         "cycle_error_b": float(np.abs(back_b - y).mean()),
-        "fd_ab": frechet_distance(printed_judge.features(fake_b), printed_judge.features(y)),
+        "fd_ab": frechet_distance(printed_classifier.features(fake_b), printed_classifier.features(y)),
         "num_params": model.num_params(),
     }
 
@@ -166,9 +161,9 @@ class DomainMonitor(ValidationMonitor):
     that the domain classifier does not read as the target, and selection = domain_error + rec
     (both in [0, 1], both 0 at best): reach the target and keep a way back to the input."""
 
-    def __init__(self, model: StarGAN, domain_judge: DigitClassifier):
+    def __init__(self, model: StarGAN, domain_classifier: DigitClassifier):
         super().__init__(model)
-        self.domain_judge = domain_judge.requires_grad_(False)
+        self.domain_classifier = domain_classifier.requires_grad_(False)
 
 
     def loss(self, rows: torch.Tensor) -> dict[str, torch.Tensor]:
@@ -176,31 +171,31 @@ class DomainMonitor(ValidationMonitor):
         k = self.model.config.domains
         targets = torch.arange(k).repeat_interleave(len(x))  # (k * B,)
         fake = self.model.G(x.repeat(k, 1), targets)
-        error = torch.tensor(float((self.domain_judge.probs(fake).argmax(axis=1) != targets.numpy()).mean()))
+        error = torch.tensor(float((self.domain_classifier.probs(fake).argmax(axis=1) != targets.numpy()).mean()))
         terms = self.model.loss(rows)
         return {**terms, "domain_error": error, "selection": error + terms["rec"]}
 
 
-def fit_stargan(entry, model: StarGAN) -> TrainResult:
+def fit_stargan(entry, model: StarGAN, domain_classifier: DigitClassifier) -> TrainResult:
     """The shared loop on the fit digits, each in one random domain; epoch chosen by validation selection."""
-    result = train(DomainMonitor(model, load_judge("domain_classifier")), domain_rows("fit"), domain_rows("val"),
+    result = train(DomainMonitor(model, domain_classifier), domain_rows("fit"), domain_rows("val"),
                    entry.train)
     return dataclasses.replace(result, model=result.model.model.eval())
 
 
-def measure_stargan(entry, model: StarGAN) -> dict[str, float]:
+def measure_stargan(entry, model: StarGAN, domain_classifier: DigitClassifier,
+                    classifier: DigitClassifier) -> dict[str, float]:
     """Every test digit (original domain) translated to each other domain: domain_accuracy = share
     the domain classifier reads as the target, identity_accuracy = share the digit classifier reads
     as the digit's label; overall and per target domain, beside the digit classifier's accuracy on
     the real restyled test digits (reference_identity_<d>)."""
     x, labels = gray("test"), data.digits("test").labels
-    domain_judge, digit_judge = load_judge("domain_classifier"), load_classifier()
     metrics = {}
     for d, name in enumerate(DOMAINS[1:], start=1):
         fake = model.translate(x, d)
-        metrics[f"domain_accuracy_{name}"] = float((domain_judge.probs(fake).argmax(axis=1) == d).mean())
-        metrics[f"identity_accuracy_{name}"] = float((digit_judge.probs(fake).argmax(axis=1) == labels).mean())
+        metrics[f"domain_accuracy_{name}"] = float((domain_classifier.probs(fake).argmax(axis=1) == d).mean())
+        metrics[f"identity_accuracy_{name}"] = float((classifier.probs(fake).argmax(axis=1) == labels).mean())
     targets = DOMAINS[1:]
     return {"domain_accuracy": float(np.mean([metrics[f"domain_accuracy_{n}"] for n in targets])),
             "identity_accuracy": float(np.mean([metrics[f"identity_accuracy_{n}"] for n in targets])),
-            **metrics, **reference_accuracy(digit_judge), "num_params": model.num_params()}
+            **metrics, **reference_accuracy(classifier), "num_params": model.num_params()}

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.data import SIDE
-from core.prompts import SLANT, THICKNESS
+from core.data.prompts import SLANT, THICKNESS
 
 TERTILES = (1 / 3, 2 / 3)
 EPS = 1e-8  # guards a blank image (no ink) or a single-row one (mu_rr = 0)

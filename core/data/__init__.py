@@ -101,6 +101,12 @@ def digits(part: str) -> Split:
     return Split(images[rows], labels[rows])
 
 
+
+def gray(part: str) -> np.ndarray:
+    """The digits of one part as the GANs see them: gray level / 16 in [0, 1], (N, 64) float32."""
+    return digits(part).images.astype(np.float32) / MAX_LEVEL
+
+
 # ----------------------------------------------------------------------------
 # Toy 2-D distributions (GAN lab, variational inference)
 
