@@ -7,7 +7,7 @@ import streamlit as st
 from core import metrics
 from core.data import NUM_PIXELS, SIDE
 from core.lectures import counting
-from core.models.autoregressive.base import nade as nade_module
+from core.models.autoregressive import nade as nade_module
 from ui import figures, loaders, page, pictures, state
 from ui.i18n import t
 

@@ -6,8 +6,9 @@ import numpy as np
 import streamlit as st
 
 from core.data import SIDE
-from core.models import autoregressive, counted
-from core.models.autoregressive.base import pixelcnn
+from core.models import counted, neural
+from core.models.autoregressive import base as autoregressive
+from core.models.autoregressive import pixelcnn
 from ui import figures, loaders, page, pictures, state
 from ui.i18n import t
 
@@ -77,7 +78,7 @@ def samples(models: dict):
 
 
 @page.section()
-def leaderboard():
+def leaderboard(networks: dict):
     page.heading("pixelrnn.board.title")
     k = loaders.best_markov_order(ALPHA)
     rows = [dict(row, name=t(f"models.{row['model']}.name") + (f" (k = {k})" if row["model"] == "markov" else ""))
@@ -108,7 +109,9 @@ def leaderboard():
     fig.update_traces(marker=dict(size=14))
     fig.update_layout(legend=dict(orientation="v", x=1.02, y=1, yanchor="top"))
     page.show(fig, height=380)
-    page.note(t("pixelrnn.board.paper"))
+    counts = ", ".join(f"{t(f'models.{name}.name')} {model.num_params():,} / {neural.stored_parameters(model):,}"
+                       for name, model in networks.items())
+    page.note(t("pixelrnn.board.paper") + ("\n\n" + t("pixelrnn.board.free", counts=counts) if counts else ""))
 
 
 masks()
@@ -119,7 +122,7 @@ for name in NETWORKS:
 if networks:
     receptive_fields(networks)
     samples(networks)
-leaderboard()
+leaderboard(networks)
 
 page.code_behind(autoregressive.input_gradient, pixelcnn.causal_mask, autoregressive.BinaryAutoregressive.sample,
                  counted.count_model_rows)

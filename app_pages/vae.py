@@ -115,5 +115,5 @@ def beta_demo():
 
 beta_demo()
 page.prose("vae.why_gaussian")
-page.code_behind(vae_module.VAE.loss, vae_module.gaussian_kl, vae_module.VAE.reparameterize, live.train_vae,
+page.code_behind(vae_module.VAE.loss, vae_module.gaussian_kl, vae_module.reparameterize, live.train_vae,
                  core_derivation.elbo_lines)

@@ -25,7 +25,7 @@ import torch
 
 from core.lectures import gan_theory
 from core.lectures import variational as vi
-from core.models.latent.vae import VAE, bernoulli_log_likelihood, gaussian_kl, standard_normal_log_pdf
+from core.models.latent.vae import VAE, bernoulli_log_likelihood, gaussian_kl, reparameterize, standard_normal_log_pdf
 from core.models.neural import as_float_tensor, torch_generator
 
 
@@ -101,7 +101,7 @@ def elbo_lines(model: VAE, image, samples: int = 1000, seed: int = 0) -> list[Ch
     x = as_float_tensor(np.asarray(image).reshape(1, -1))  # (1, n)
     mu, logvar = model.encode(x)  # (1, d)
     eps = torch.randn((samples, *mu.shape), generator=torch_generator(seed))  # (S, 1, d)
-    z = mu + torch.exp(0.5 * logvar) * eps  # z_s ~ q(z|x), (S, 1, d)
+    z = reparameterize(mu, logvar, eps)  # z_s ~ q(z|x), (S, 1, d)
     log_likelihood = bernoulli_log_likelihood(model.decode(z), x)[:, 0].double().numpy()  # ln p(x|z_s), (S,)
     log_prior = standard_normal_log_pdf(z)[:, 0].double().numpy()  # ln p(z_s)
     log_q = (standard_normal_log_pdf(eps) - 0.5 * logvar.sum(dim=-1))[:, 0].double().numpy()  # ln q(z_s|x)

@@ -34,10 +34,15 @@ def as_float_tensor(x) -> torch.Tensor:
     return torch.from_numpy(np.array(x, dtype=np.float32))
 
 
+def stored_parameters(module: nn.Module) -> int:
+    """Every entry of every parameter tensor, used or not."""
+    return sum(p.numel() for p in module.parameters())
+
+
 def free_parameters(module: nn.Module) -> int:
     """The number of parameters a network really has: every entry of every parameter,
     except the weight entries that a module's fixed `mask` buffer sets to zero."""
-    total = sum(p.numel() for p in module.parameters())
+    total = stored_parameters(module)
     for part in module.modules():
         mask = getattr(part, "mask", None)
         if isinstance(mask, torch.Tensor) and isinstance(getattr(part, "weight", None), nn.Parameter):

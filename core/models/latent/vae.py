@@ -115,6 +115,13 @@ def gaussian_kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     return 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar).sum(dim=-1)
 
 
+def reparameterize(mu: torch.Tensor, logvar: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
+    """z = mu + sigma * eps with sigma = exp(logvar / 2): with eps ~ N(0, I) a draw from
+    q(z|x) = N(mu, sigma^2) that gradients flow through to mu and logvar (the
+    reparameterization trick). eps may have leading sample axes: (S, B, d) against (B, d)."""
+    return mu + torch.exp(0.5 * logvar) * eps
+
+
 def standard_normal_log_pdf(z: torch.Tensor) -> torch.Tensor:
     """log N(z; 0, I), summed over the last axis."""
     return -0.5 * (z.pow(2).sum(dim=-1) + z.shape[-1] * LOG_2PI)
@@ -139,12 +146,6 @@ class VAE(NeuralModel, ExplicitModel):
         """mu(x), log sigma^2(x): (B, n) -> (B, d), (B, d)."""
         return self.encoder(x)
 
-    def reparameterize(self, mu: torch.Tensor, logvar: torch.Tensor,
-                       generator: torch.Generator | None = None) -> torch.Tensor:
-        """z = mu + sigma * eps, eps ~ N(0, I): a draw from q(z|x) that gradients flow through."""
-        eps = torch.randn(mu.shape, generator=generator)  # (B, d)
-        return mu + torch.exp(0.5 * logvar) * eps  # (B, d)
-
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         """The logits of p(x | z): (B, d) -> (B, n)."""
         return self.decoder(z)
@@ -159,7 +160,7 @@ class VAE(NeuralModel, ExplicitModel):
         same noise and their differences are the model's, not the draw's."""
         generator = None if self.training else torch.Generator().manual_seed(0)
         mu, logvar = self.encode(x)  # (B, d) each
-        z = self.reparameterize(mu, logvar, generator)  # (B, d)
+        z = reparameterize(mu, logvar, torch.randn(mu.shape, generator=generator))  # (B, d)
         recon = -bernoulli_log_likelihood(self.decode(z), x).mean()
         kl = gaussian_kl(mu, logvar).mean()
         objective = recon + self.config.beta * kl
@@ -174,7 +175,7 @@ class VAE(NeuralModel, ExplicitModel):
         (the mean over `samples` seeded draws), each (B,); ELBO(x) = -(R + D)."""
         x, generator = as_float_tensor(x), torch_generator(seed)
         mu, logvar = self.encode(x)  # (B, d)
-        z = mu + torch.exp(0.5 * logvar) * torch.randn((samples, *mu.shape), generator=generator)  # (S, B, d)
+        z = reparameterize(mu, logvar, torch.randn((samples, *mu.shape), generator=generator))  # (S, B, d)
         distortion = -bernoulli_log_likelihood(self.decode(z), x).mean(dim=0)  # (B,)
         return gaussian_kl(mu, logvar).numpy(), distortion.numpy()
 
@@ -189,12 +190,11 @@ class VAE(NeuralModel, ExplicitModel):
         The K draws go in chunks of about `rows` decoder rows, so K = 5000 fits in memory."""
         x, generator = as_float_tensor(x), torch_generator(seed)
         mu, logvar = self.encode(x)  # (B, d)
-        std = torch.exp(0.5 * logvar)
         chunk = max(1, rows // len(x))
         log_w = []
         for start in range(0, k, chunk):
             eps = torch.randn((min(chunk, k - start), *mu.shape), generator=generator)  # (k', B, d)
-            z = mu + std * eps  # (k', B, d)
+            z = reparameterize(mu, logvar, eps)  # (k', B, d)
             log_q = standard_normal_log_pdf(eps) - 0.5 * logvar.sum(dim=-1)  # (k', B): log N(z; mu, sigma^2)
             log_w.append(bernoulli_log_likelihood(self.decode(z), x) + standard_normal_log_pdf(z) - log_q)
         return (torch.logsumexp(torch.cat(log_w), dim=0) - math.log(k)).numpy()  # (B,)
@@ -216,7 +216,7 @@ class VAE(NeuralModel, ExplicitModel):
         """One seeded draw z ~ q(z|x) per image, (B, d): over the data, draws of the aggregated
         posterior q(z) = E_x q(z|x), the distribution that should match the prior."""
         mu, logvar = self.encode(as_float_tensor(x))
-        return self.reparameterize(mu, logvar, torch_generator(seed)).numpy()
+        return reparameterize(mu, logvar, torch.randn(mu.shape, generator=torch_generator(seed))).numpy()
 
     @torch.inference_mode()
     def decode_probs(self, z) -> np.ndarray:
