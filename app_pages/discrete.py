@@ -27,13 +27,13 @@ def bernoulli():
         page.prose("discrete.bernoulli.prose")
     with plot:
         n = np.arange(1, flips + 1)
-        band = 2 * np.sqrt(p * (1 - p) / n)
+        low, high = distributions.frequency_band(p, n)
         fig = figures.lines(
-            n, {t("discrete.bernoulli.running"): frequency, "p ± 2√(p(1−p)/N)": np.clip(p + band, 0, 1)},
+            n, {t("discrete.bernoulli.running"): frequency, "p ± 2√(p(1−p)/N)": high},
             t("discrete.bernoulli.flip_axis"), t("discrete.bernoulli.frequency_axis"), hline=(p, f"p = {p:.2f}"),
             log_x=flips > 50,
         )
-        fig.add_scatter(x=n, y=np.clip(p - band, 0, 1), showlegend=False, hoverinfo="skip",
+        fig.add_scatter(x=n, y=low, showlegend=False, hoverinfo="skip",
                         line=dict(color=figures.PALETTE[1], width=2.5))
         fig.update_yaxes(range=[-0.02, 1.02])
         page.show(fig)

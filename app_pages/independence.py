@@ -6,6 +6,7 @@ Each section is a fragment: moving its widgets reruns only that section."""
 import numpy as np
 import streamlit as st
 
+from core import metrics
 from core.lectures import counting, distributions
 from core.models import counted
 from ui import figures, loaders, page, pictures, state
@@ -126,7 +127,7 @@ def fitted_to_digits():
         digit = test[index : index + 1]
         if isinstance(model, counted.PixelBayesNet):
             p_one = model.conditionals(digit)[0]
-            surprise = -np.log(np.where(digit[0] == 1, p_one, 1 - p_one))
+            surprise = metrics.surprise(digit[0], p_one)
             page.show(figures.map_panels([
                 dict(z=digit[0], title=t("independence.fit.digit"), colorscale=figures.INK, colorbar=False),
                 dict(z=p_one, title=t("independence.fit.p_one")),

@@ -79,7 +79,7 @@ def density(model):
         st.metric(t("nade.density.log_p"), f"{log_p:.1f}")
     with plot:
         p_one = model.conditionals(drawn)[0]
-        surprise = -np.log(np.where(drawn[0] == 1, p_one, 1 - p_one))
+        surprise = metrics.surprise(drawn[0], p_one)
         page.show(figures.map_panels([
             dict(z=drawn[0], title=t("independence.fit.digit"), colorscale=figures.INK, colorbar=False),
             dict(z=p_one, title=t("nade.density.p_one")),

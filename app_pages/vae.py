@@ -4,7 +4,6 @@ the rate–distortion curve of every β, and a fresh VAE trained live at the cho
 
 import numpy as np
 import streamlit as st
-from scipy.stats import norm
 
 from core import derivation as core_derivation
 from core import live
@@ -106,8 +105,7 @@ def beta_demo():
         st.caption(t("vae.views.latent_caption"))
     with right:
         side = 12
-        quantiles = norm.ppf(np.linspace(0.04, 0.96, side))  # equal prior mass between neighbours
-        z = np.stack(np.meshgrid(quantiles, quantiles[::-1]), axis=-1).reshape(-1, 2)
+        z = vae_module.prior_quantile_grid(side)
         st.image(pictures.digit_picture(model.decode_probs(z), columns=side, cell=6, gap=2), width="stretch",
                  caption=t("vae.views.manifold"))
     derivation.elbo(model, test[first], state.seed())

@@ -30,6 +30,13 @@ def roc_auc(normal_scores: np.ndarray, anomaly_scores: np.ndarray) -> float:
     return float(np.mean((anomaly > normal) + 0.5 * (anomaly == normal)))
 
 
+def surprise(x: np.ndarray, p_one: np.ndarray) -> np.ndarray:
+    """-log p(x_i | x_<i) at every pixel of one binary image, from the model's conditionals
+    p(x_i = 1 | x_<i): the pixels the model did not expect are large. They sum to -log p(x)."""
+    with np.errstate(divide="ignore"):
+        return -np.log(np.where(np.asarray(x) == 1, p_one, 1 - np.asarray(p_one)))
+
+
 # ----------------------------------------------------------------------------
 # Latent-variable models: two-sample statistics, active units, nearest neighbours
 

@@ -61,6 +61,12 @@ class Entry:
                 for metric, op, value in self.bars if not holds[op](metrics[metric], value)]
 
 
+def game(epochs: int, monitor: str = "fd", lr: float = 5e-4, ema: float = 0.995, **changes) -> TrainConfig:
+    """The recipe of every adversarial model: Adam with beta1 = 0.5 (DCGAN's), a fixed budget of
+    epochs (no early stop: patience = epochs), the epoch chosen by `monitor` on the validation carve."""
+    return TrainConfig(epochs=epochs, patience=epochs, lr=lr, betas=(0.5, 0.999), ema=ema, monitor=monitor, **changes)
+
+
 ENTRIES = (
     Entry("nade", NADE, NADEConfig(hidden=100), TrainConfig(epochs=500, lr=3e-3, weight_decay=1e-3, patience=25),
           bars=(("test_nll", "<=", 17.3),)),
@@ -75,15 +81,12 @@ ENTRIES = (
     Entry("classifier", DigitClassifier, ClassifierConfig(), TrainConfig(lr=2e-3, weight_decay=1e-2, patience=30),
           data="gray", bars=(("test_accuracy", ">=", 0.95),), fit=quality.fit_classifier,
           measure=quality.measure_classifier),
-    Entry("gan_mlp", MLPGAN, MLPGANConfig(noise=32, hidden=256), TrainConfig(
-          epochs=1400, patience=1400, lr=5e-4, betas=(0.5, 0.999), ema=0.995, monitor="fd"),
+    Entry("gan_mlp", MLPGAN, MLPGANConfig(noise=32, hidden=256), game(1400),
           data="gray", fit=quality.fit_gan, measure=quality.measure_gan),
-    Entry("dcgan", DCGAN, DCGANConfig(noise=32, ngf=32, ndf=32), TrainConfig(
-          epochs=500, patience=500, lr=5e-4, betas=(0.5, 0.999), ema=0.995, monitor="fd"),
+    Entry("dcgan", DCGAN, DCGANConfig(noise=32, ngf=32, ndf=32), game(500),
           data="gray", fit=quality.fit_gan, measure=quality.measure_gan,
           bars=(("fd_ratio", "<=", 2.0), ("precision", ">=", 0.7), ("recall", ">=", 0.8), ("copy_rate", "<=", 0.05))),
-    Entry("infogan", InfoGAN, InfoGANConfig(noise=16, info_weight=2.0), TrainConfig(  # seed: the highest val_code_mi of 0..4
-          epochs=300, patience=300, lr=5e-4, betas=(0.5, 0.999), ema=0.995, monitor="fd", seed=1),
+    Entry("infogan", InfoGAN, InfoGANConfig(noise=16, info_weight=2.0), game(300, seed=1),  # seed: best val_code_mi of 0..4
           data="gray", fit=quality.fit_gan, measure=quality.measure_infogan,
           bars=(("code_accuracy", ">=", 0.75), ("fd_ratio", "<=", 2.0))),
 )
@@ -122,7 +125,7 @@ ENTRIES += tuple(
 # Lecture 10, image translation: the two judges, CycleGAN over the cycle weight lambda (same
 # everything else), and StarGAN over the handwriting styles of core/data/domains.py.
 JUDGE_TRAIN = TrainConfig(epochs=30, lr=2e-3, weight_decay=1e-2, patience=10)  # the digit classifier's, shorter
-CYCLEGAN_TRAIN = TrainConfig(epochs=75, patience=75, lr=5e-4, betas=(0.5, 0.999), ema=0.99, monitor="fd")
+CYCLEGAN_TRAIN = game(75, "fd", ema=0.99)
 CYCLE_WEIGHTS = (0, 1, 10)
 ENTRIES += (
     Entry("printed_classifier", DigitClassifier, ClassifierConfig(), JUDGE_TRAIN, data="gray",
@@ -137,21 +140,18 @@ ENTRIES += (
           measure=translation.measure_cyclegan)
     for weight in CYCLE_WEIGHTS
 ) + (
-    Entry("stargan", StarGAN, StarGANConfig(), TrainConfig(
-          epochs=200, patience=200, lr=5e-4, betas=(0.5, 0.999), ema=0.99, monitor="selection"), data="gray",
+    Entry("stargan", StarGAN, StarGANConfig(), game(200, "selection", ema=0.99), data="gray",
           bars=(("domain_accuracy", ">=", 0.90), ("identity_accuracy", ">=", 0.85)),
           fit=translation.fit_stargan, measure=translation.measure_stargan),
 )
 # Lecture 10, conditional generation: a typed prompt -> a digit (Text2Image), and given pieces ->
 # the whole digit (Puzzle-GAN). Style accuracies are against tertile classes: chance is 1/3.
 ENTRIES += (
-    Entry("text2image", Text2Image, Text2ImageConfig(), TrainConfig(
-          epochs=500, patience=500, lr=5e-4, betas=(0.5, 0.999), ema=0.995, monitor="fd"), data="gray",
+    Entry("text2image", Text2Image, Text2ImageConfig(), game(500), data="gray",
           bars=(("digit_accuracy", ">=", 0.90), ("digit_accuracy_english", ">=", 0.90),
                 ("digit_accuracy_korean", ">=", 0.90), ("thickness_accuracy", ">=", 0.45), ("slant_accuracy", ">=", 0.45)),
           fit=conditional.fit_text2image, measure=conditional.measure_text2image),
-    Entry("puzzle_gan", PuzzleGAN, PuzzleGANConfig(), TrainConfig(
-          epochs=200, patience=200, lr=5e-4, betas=(0.5, 0.999), ema=0.995, monitor="l1"), data="gray",
+    Entry("puzzle_gan", PuzzleGAN, PuzzleGANConfig(), game(200, "l1"), data="gray",
           bars=(("agreement_half", ">=", 0.85),), fit=conditional.fit_puzzle,
           measure=conditional.measure_puzzle),
 )
@@ -166,7 +166,7 @@ PROGAN_DIRECT = dataclasses.replace(PROGAN, stages=(16,), stabilize_epochs=75)
 def progan_train(config: ProGANConfig) -> TrainConfig:
     """A fixed budget: every epoch of the schedule runs (no early stopping)."""
     epochs = sum(epochs for *_, epochs in config.phases())
-    return TrainConfig(epochs=epochs, patience=epochs, lr=1e-3, betas=(0.5, 0.999), ema=0.995, monitor="fd")
+    return game(epochs, lr=1e-3)
 
 
 ENTRIES += tuple(

@@ -24,6 +24,13 @@ def bernoulli_running_frequency(p: float, n: int, seed: Seed = 0) -> np.ndarray:
     return np.cumsum(flips) / np.arange(1, n + 1)
 
 
+def frequency_band(p: float, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """p ± 2 sqrt(p(1 - p) / N), clipped to [0, 1]: where the running frequency of N flips
+    stays about 95% of the time (two standard deviations of a mean of N Bernoulli draws)."""
+    half_width = 2 * np.sqrt(p * (1 - p) / np.asarray(n, dtype=np.float64))
+    return np.clip(p - half_width, 0, 1), np.clip(p + half_width, 0, 1)
+
+
 def normalize_weights(weights) -> np.ndarray:
     """Probabilities p_i = w_i / sum_j w_j from non-negative weights.
 

@@ -122,6 +122,16 @@ def reparameterize(mu: torch.Tensor, logvar: torch.Tensor, eps: torch.Tensor) ->
     return mu + torch.exp(0.5 * logvar) * eps
 
 
+def prior_quantile_grid(side: int, low: float = 0.04) -> np.ndarray:
+    """A side x side grid of z in 2-D at the prior's quantiles Φ⁻¹(u), u evenly spaced in
+    [low, 1 - low] (equal prior mass between neighbours), rows from the top (z_2 falling):
+    (side², 2), the points the manifold picture decodes."""
+    from scipy.special import ndtri  # Φ⁻¹; here so that importing the model does not load scipy
+
+    quantiles = ndtri(np.linspace(low, 1 - low, side))
+    return np.stack(np.meshgrid(quantiles, quantiles[::-1]), axis=-1).reshape(-1, 2)
+
+
 def standard_normal_log_pdf(z: torch.Tensor) -> torch.Tensor:
     """log N(z; 0, I), summed over the last axis."""
     return -0.5 * (z.pow(2).sum(dim=-1) + z.shape[-1] * LOG_2PI)
