@@ -7,7 +7,10 @@ import numpy as np
 import streamlit as st
 
 from core import derivation as core_derivation
-from core import gan_lab
+from core.gan_lab.config import LOSSES, MAX_POINTS, NOISES, OPTIMIZERS, PRESETS, REGULARIZERS, TARGETS, LabConfig
+from core.gan_lab.lab import GANLab
+from core.gan_lab.losses import penalty
+from core.gan_lab.points import PointsFileError, custom_config, parse_points_csv
 from core.lectures import gan_theory
 from ui import derivation, figures, loaders, page, state
 from ui.i18n import literal, t
@@ -19,7 +22,7 @@ NUMBER_FIELDS = {"g_units", "d_units", "g_lr", "d_lr", "reg_weight"}  # held as 
 VIEWS = ["real", "fake", "heatmap", "manifold", "arrows"]
 FRAME_SECONDS = {"fast": 0.25, "slow": 1.0}  # the display refresh while playing
 TRAIN_SECONDS = 0.12  # training time per frame and session: a classroom shares the server's cores
-TYPED_MAX_CHARS = gan_lab.MAX_POINTS * 50  # the most points the lab takes, one "x, y" line of up to 50 characters each
+TYPED_MAX_CHARS = MAX_POINTS * 50  # the most points the lab takes, one "x, y" line of up to 50 characters each
 
 page.header("gan")
 st.latex(r"\begin{aligned}\min_G \max_D V(D,G)=\ &\mathbb{E}_{x\sim p_{\mathrm{data}}(x)}\big[\log D(x)\big]\\"
@@ -96,9 +99,9 @@ def widget_value(field: str, value) -> object:
 
 def apply_preset(name: str) -> None:
     """Set every lab widget to the preset's settings (runs before the widgets are drawn)."""
-    for field in dataclasses.fields(gan_lab.LabConfig):
+    for field in dataclasses.fields(LabConfig):
         if field.name not in ("custom_points", "seed"):
-            st.session_state[f"lab_{field.name}"] = widget_value(field.name, getattr(gan_lab.PRESETS[name], field.name))
+            st.session_state[f"lab_{field.name}"] = widget_value(field.name, getattr(PRESETS[name], field.name))
     st.session_state["lab_playing"] = False
 
 
@@ -109,8 +112,8 @@ def custom_points() -> np.ndarray | None:
     typed = st.text_area(t("gan.lab.typed"), key="lab_typed", height=120, max_chars=TYPED_MAX_CHARS,
                          value="-1,-1\n1,1\n-1,1\n1,-1\n0,0", help=t("gan.lab.typed_help"))
     try:
-        return gan_lab.parse_points_csv(upload.getvalue() if upload is not None else typed)
-    except gan_lab.PointsFileError as error:
+        return parse_points_csv(upload.getvalue() if upload is not None else typed)
+    except PointsFileError as error:
         where = error.details.get("line")
         details = {name: literal(value) if isinstance(value, str) else value for name, value in error.details.items()}
         st.error(t(f"gan.lab.bad_points.{error.code}", **details) + (
@@ -120,14 +123,14 @@ def custom_points() -> np.ndarray | None:
 
 def network_settings(prefix: str) -> dict:
     """Layers, units, optimizer and learning rate of one network (G or D)."""
-    default = gan_lab.LabConfig()
+    default = LabConfig()
     return {
         f"{prefix}_layers": state.slider(t("gan.lab.layers"), f"lab_{prefix}_layers", 1, 4,
                                          getattr(default, f"{prefix}_layers")),
         f"{prefix}_units": int(state.choice(t("gan.lab.units"), f"lab_{prefix}_units", UNITS,
                                             widget_value("g_units", getattr(default, f"{prefix}_units")),
                                             widget=st.select_slider)),
-        f"{prefix}_optimizer": state.choice(t("gan.lab.optimizer"), f"lab_{prefix}_optimizer", gan_lab.OPTIMIZERS,
+        f"{prefix}_optimizer": state.choice(t("gan.lab.optimizer"), f"lab_{prefix}_optimizer", OPTIMIZERS,
                                             getattr(default, f"{prefix}_optimizer"), horizontal=True,
                                             format_func=lambda o: t(f"gan.lab.optimizers.{o}")),
         f"{prefix}_lr": float(state.choice(t("gan.lab.lr"), f"lab_{prefix}_lr", RATES,
@@ -136,10 +139,10 @@ def network_settings(prefix: str) -> dict:
     }
 
 
-def lab_settings() -> gan_lab.LabConfig | None:
+def lab_settings() -> LabConfig | None:
     """The lab's configuration from its widgets (None when custom points are unusable)."""
-    default = gan_lab.LabConfig()
-    target = state.choice(t("gan.lab.target"), "lab_target", gan_lab.TARGETS, default.target,
+    default = LabConfig()
+    target = state.choice(t("gan.lab.target"), "lab_target", TARGETS, default.target,
                           format_func=lambda name: t(f"gan.lab.targets.{name}"), widget=st.segmented_control)
     points = custom_points() if target == "custom" else None
     with st.expander(t("gan.lab.settings"), expanded=not state.classroom()):
@@ -148,7 +151,7 @@ def lab_settings() -> gan_lab.LabConfig | None:
             st.markdown(f"**{t('gan.lab.noise')}**")
             settings = {
                 "noise_dim": state.slider(t("gan.lab.noise_dim"), "lab_noise_dim", 1, 4, default.noise_dim),
-                "noise": state.choice(t("gan.lab.noise_kind"), "lab_noise", gan_lab.NOISES, default.noise,
+                "noise": state.choice(t("gan.lab.noise_kind"), "lab_noise", NOISES, default.noise,
                                       format_func=lambda n: t(f"gan.lab.noises.{n}")),
             }
         with generator:
@@ -160,9 +163,9 @@ def lab_settings() -> gan_lab.LabConfig | None:
         with game:
             st.markdown(f"**{t('gan.lab.game')}**")
             settings |= {
-                "loss": state.choice(t("gan.lab.loss"), "lab_loss", gan_lab.LOSSES, default.loss, widget=st.selectbox,
+                "loss": state.choice(t("gan.lab.loss"), "lab_loss", LOSSES, default.loss, widget=st.selectbox,
                                      format_func=lambda loss: t(f"gan.lab.losses.{loss}")),
-                "regularizer": state.choice(t("gan.lab.regularizer"), "lab_regularizer", gan_lab.REGULARIZERS,
+                "regularizer": state.choice(t("gan.lab.regularizer"), "lab_regularizer", REGULARIZERS,
                                             default.regularizer, widget=st.selectbox,
                                             format_func=lambda r: t(f"gan.lab.regularizers.{r}")),
                 "reg_weight": float(state.choice(t("gan.lab.reg_weight"), "lab_reg_weight", WEIGHTS,
@@ -172,20 +175,20 @@ def lab_settings() -> gan_lab.LabConfig | None:
             }
     settings["seed"] = state.seed()
     if target != "custom":
-        return gan_lab.LabConfig(target=target, **settings)
-    return None if points is None else gan_lab.custom_config(points, **settings)
+        return LabConfig(target=target, **settings)
+    return None if points is None else custom_config(points, **settings)
 
 
-def session_lab(config: gan_lab.LabConfig) -> gan_lab.GANLab:
+def session_lab(config: LabConfig) -> GANLab:
     """This session's own lab; a new one whenever the settings change."""
     lab = st.session_state.get("lab")
     if lab is None or lab.config != config:
-        lab = st.session_state["lab"] = gan_lab.GANLab(config)
+        lab = st.session_state["lab"] = GANLab(config)
         st.session_state["lab_playing"] = False
     return lab
 
 
-def lab_display(lab: gan_lab.GANLab, views: set[str], slow: bool) -> None:
+def lab_display(lab: GANLab, views: set[str], slow: bool) -> None:
     """One frame: train for this frame's time budget when playing, then draw every view.
 
     It reads "playing" from the session at every frame, not from when it was set to repeat:
@@ -236,8 +239,8 @@ def reset_lab() -> None:
 def gan_lab_section():
     page.heading("gan.lab.title")
     page.prose("gan.lab.prose")
-    presets = st.columns(len(gan_lab.PRESETS))
-    for column, name in zip(presets, gan_lab.PRESETS):
+    presets = st.columns(len(PRESETS))
+    for column, name in zip(presets, PRESETS):
         column.button(t(f"gan.lab.presets.{name}"), on_click=apply_preset, args=(name,), width="stretch")
     config = lab_settings()
     if config is None:
@@ -265,5 +268,4 @@ generator_losses()
 gan_lab_section()
 page.code_behind(gan_theory.optimal_discriminator, gan_theory.value, gan_theory.jensen_shannon,
                  core_derivation.discriminator_lines, core_derivation.maximize_pointwise, core_derivation.jsd_lines,
-                 gan_theory.generator_losses, gan_lab.GANLab.step, gan_lab.GANLab._discriminator_step,
-                 gan_lab.GANLab._generator_step, gan_lab.penalty)
+                 gan_theory.generator_losses, GANLab.step, GANLab._discriminator_step, GANLab._generator_step, penalty)

@@ -45,7 +45,8 @@ def lab_table(iterations: int = 500, repeats: int = 7) -> str:
     a regularizer (the penalties differentiate D twice, so they cost more)."""
     import torch
 
-    from core.gan_lab import GANLab, LabConfig
+    from core.gan_lab.config import LabConfig
+    from core.gan_lab.lab import GANLab
 
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # as ui/loaders.py sets it for the app

@@ -276,7 +276,7 @@ def confusion(matrix: np.ndarray, x_title: str, y_title: str, x_labels=None, y_l
 
 
 def gan_lab_view(frame, views: set[str], labels: dict[str, str], arrow_scale: float = 0.15) -> go.Figure:
-    """The 2-D GAN lab at one moment (a core.gan_lab.LabFrame): the discriminator's heatmap,
+    """The 2-D GAN lab at one moment (a core.gan_lab.lab.LabFrame): the discriminator's heatmap,
     the generator's manifold, real and generated points and the generator's gradient arrows,
     each drawn when its name is in `views` (labels: heatmap, manifold, real, fake, arrows)."""
     fig = go.Figure()

@@ -28,9 +28,9 @@ What the page draws (numpy arrays, under torch.inference_mode() except the arrow
 
 Speed: one torch thread runs about a thousand iterations a second (bench/gan_lab.py)
 because each network's weights live in one flat vector, so an optimizer step is a few
-tensor operations (`flatten_parameters`, `Adam` of networks.py), gradients are taken only with respect
-to the network being trained (`torch.autograd.grad`), and D sees the real and the fake
-half of a batch in one pass.
+tensor operations (`flatten_parameters`, `Adam` in networks.py), gradients are taken only
+with respect to the network being trained (`torch.autograd.grad`), and D sees the real
+and the fake half of a batch in one pass.
 
 [1] Kahng et al., GAN Lab: Understanding Complex Deep Generative Models using
     Interactive Visual Experimentation, IEEE VIS 2018.
@@ -42,17 +42,19 @@ half of a batch in one pass.
 [7] Srivastava et al., VEEGAN: Reducing Mode Collapse in GANs using Implicit Variational Learning, NeurIPS 2017.
 [8] Lin et al., PacGAN: The Power of Two Samples in Generative Adversarial Networks, NeurIPS 2018.
 
-The modules, each importing only those above it (config <- points; config, networks,
-losses, measures <- lab):
-    config.py    LabConfig (every setting, checked), the choices TARGETS, NOISES, OPTIMIZERS,
-                 LOSSES, REGULARIZERS, the limits MIN_POINTS and MAX_POINTS of a custom target;
-                 sample_target, sample_noise, noise_quantile; PRESETS and with_settings
+The modules; each imports only modules listed above it (config <- points; config,
+networks, losses, measures <- lab), and this file re-exports nothing: import each name
+from its module, e.g. `from core.gan_lab.lab import GANLab`.
+    config.py    LabConfig (every setting, checked when made); the choices TARGETS, NOISES,
+                 OPTIMIZERS, LOSSES, REGULARIZERS; MIN_POINTS, MAX_POINTS of a custom target;
+                 sample_target, sample_noise, noise_quantile; PRESETS, with_settings
     networks.py  MLP, flatten_parameters, the lab's own SGD and Adam on a flat vector
-                 (OPTIMIZER_CLASSES), flat_gradient
-    losses.py    D's and G's losses (DISCRIMINATOR_LOSSES, GENERATOR_LOSSES) and penalty, D's regularizer
+                 (ADAM_BETAS, OPTIMIZER_CLASSES), flat_gradient
+    losses.py    D's and G's losses (DISCRIMINATOR_LOSSES, GENERATOR_LOSSES); penalty, D's
+                 regularizer
     points.py    custom targets from a CSV file: PointsFileError, parse_points_csv,
                  rescale_points, custom_config
-    measures.py  mixture_modes, ModeStats and mode_stats, histogram_divergences (KL, JS)
-    lab.py       GANLab (training and the views), LabFrame, modes_over_training
-Import each name from its module (core.gan_lab.lab.GANLab); this file re-exports nothing.
+    measures.py  mixture_modes, ModeStats, mode_stats, histogram_divergences (KL, JS)
+    lab.py       GANLab (training, and the views of the page in a LabFrame), the sizes
+                 POOL_SIZE, DISPLAY_POINTS, EVAL_POINTS, and modes_over_training
 """

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from core.gan_lab.config import LabConfig, noise_quantile, sample_noise, sample_target
+from core.gan_lab.config import PRESETS, LabConfig, noise_quantile, sample_noise, sample_target
 from core.gan_lab.losses import DISCRIMINATOR_LOSSES, GENERATOR_LOSSES, penalty
 from core.gan_lab.measures import ModeStats, histogram_divergences, mixture_modes, mode_stats
 from core.gan_lab.networks import MLP, OPTIMIZER_CLASSES, flat_gradient, flatten_parameters
@@ -48,7 +48,7 @@ class GANLab:
     All randomness of training comes from one torch generator, drawn in the same order
     in every iteration, so `step(1)` called 100 times gives exactly `step(100)`."""
 
-    def __init__(self, config: LabConfig = LabConfig()):
+    def __init__(self, config: LabConfig = PRESETS["default"]):  # LabConfig(); frozen, so one shared default is safe
         self.config = config
         self.reset()
 

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from core import gan_lab
+from core.gan_lab.config import PRESETS
 from tests.app.conftest import metric, open_page
 from ui.i18n import catalog as strings
 
@@ -68,7 +68,7 @@ def test_presets_set_the_widgets(preset):
     at = open_page("gan")
     next(b for b in at.button if b.label == EN[f"gan.lab.presets.{preset}"]).click().run()
     assert_clean(at)
-    expected = gan_lab.PRESETS[preset]
+    expected = PRESETS[preset]
     assert at.selectbox(key="lab_loss").value == expected.loss
     assert at.selectbox(key="lab_regularizer").value == expected.regularizer
     assert at.select_slider(key="lab_d_units").value == str(expected.d_units)

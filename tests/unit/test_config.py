@@ -2,7 +2,7 @@
 
 import tomllib
 
-from core import gan_lab
+from core.gan_lab.config import MAX_POINTS
 from tests.conftest import ROOT
 
 CONFIG = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
@@ -11,7 +11,7 @@ LONGEST_POINT = len(f"{-1 / 3:.17g},{-1 / 3:.17g}\r\n")  # two floats written in
 
 def test_uploads_are_sized_to_the_largest_points_file_the_lab_takes():
     limit = CONFIG["server"]["maxUploadSize"] * 2**20
-    assert gan_lab.MAX_POINTS * LONGEST_POINT <= limit <= 2 * 2**20
+    assert MAX_POINTS * LONGEST_POINT <= limit <= 2 * 2**20
 
 
 def test_visitors_see_no_traceback():

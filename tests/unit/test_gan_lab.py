@@ -8,7 +8,19 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from core import gan_lab as g
+from core.gan_lab.config import MAX_POINTS, LabConfig, sample_target, with_settings
+from core.gan_lab.lab import DISPLAY_POINTS, GANLab, modes_over_training
+from core.gan_lab.losses import (
+    discriminator_loss_bce,
+    discriminator_loss_ls,
+    generator_loss_ls,
+    generator_loss_minimax,
+    generator_loss_non_saturating,
+    penalty,
+)
+from core.gan_lab.measures import histogram_divergences, mixture_modes, mode_stats
+from core.gan_lab.networks import ADAM_BETAS, MLP, OPTIMIZER_CLASSES, flat_gradient, flatten_parameters
+from core.gan_lab.points import PointsFileError, custom_config, parse_points_csv, rescale_points
 
 SMALL = dict(g_units=16, d_units=16, batch_size=64)  # fast enough for many tests
 
@@ -35,15 +47,15 @@ def generator_vector(lab):
                                     dict(target="custom")])
 def test_config_refuses_unknown_settings(change):
     with pytest.raises(ValueError):
-        g.LabConfig(**change)
+        LabConfig(**change)
 
 
 def test_config_is_frozen_and_hashable():
-    config = g.LabConfig()
-    assert hash(config) == hash(g.LabConfig())
+    config = LabConfig()
+    assert hash(config) == hash(LabConfig())
     with pytest.raises(AttributeError):
         config.seed = 1
-    assert g.with_settings(config, seed=3).seed == 3
+    assert with_settings(config, seed=3).seed == 3
 
 
 # ----------------------------------------------------------------------------
@@ -51,7 +63,7 @@ def test_config_is_frozen_and_hashable():
 
 
 def test_a_few_steps_change_the_generator_and_record_losses():
-    lab = g.GANLab(g.LabConfig(**SMALL))
+    lab = GANLab(LabConfig(**SMALL))
     before = generator_vector(lab)
     last = lab.step(5)
     assert lab.iteration == 5
@@ -67,8 +79,8 @@ def test_a_few_steps_change_the_generator_and_record_losses():
                                       dict(loss="least_squares", regularizer="gradient_penalty", d_steps=2, g_steps=2,
                                            g_optimizer="sgd", d_optimizer="sgd", noise_dim=3)])
 def test_same_seed_same_result_and_steps_add_up(settings):
-    config = g.LabConfig(**SMALL, **settings)
-    a, b, c = g.GANLab(config), g.GANLab(config), g.GANLab(config)
+    config = LabConfig(**SMALL, **settings)
+    a, b, c = GANLab(config), GANLab(config), GANLab(config)
     torch.rand(7)  # draws elsewhere in the process must not matter
     a.step(12)
     b.step(12)
@@ -78,13 +90,13 @@ def test_same_seed_same_result_and_steps_add_up(settings):
     assert torch.equal(generator_vector(a), generator_vector(c))
     np.testing.assert_array_equal(a.loss_curves()["g_loss"], c.loss_curves()["g_loss"])
     np.testing.assert_array_equal(a.generated_points(), c.generated_points())
-    other = g.GANLab(g.with_settings(config, seed=1))
+    other = GANLab(with_settings(config, seed=1))
     other.step(12)
     assert not torch.equal(generator_vector(a), generator_vector(other))
 
 
 def test_reset_returns_to_the_start():
-    lab = g.GANLab(g.LabConfig(**SMALL))
+    lab = GANLab(LabConfig(**SMALL))
     start = generator_vector(lab)
     lab.step(3)
     lab.frame()
@@ -94,7 +106,7 @@ def test_reset_returns_to_the_start():
 
 
 def test_training_learns_the_ring():
-    lab = g.GANLab(g.LabConfig())
+    lab = GANLab(LabConfig())
     js_start = lab.divergences()["js"]
     lab.step(1500)
     assert lab.divergences()["js"] < 0.5 * js_start
@@ -102,7 +114,7 @@ def test_training_learns_the_ring():
 
 
 def test_loss_curves_average_long_runs():
-    lab = g.GANLab(g.LabConfig(**SMALL))
+    lab = GANLab(LabConfig(**SMALL))
     lab.step(10)
     full, short = lab.loss_curves(), lab.loss_curves(max_points=4)
     assert list(short["iteration"]) == [3, 6, 9, 10]
@@ -110,15 +122,15 @@ def test_loss_curves_average_long_runs():
 
 
 def test_modes_over_training():
-    trace = g.modes_over_training(g.LabConfig(**SMALL), iterations=7, every=3)
+    trace = modes_over_training(LabConfig(**SMALL), iterations=7, every=3)
     assert list(trace["iteration"]) == [3, 6, 7]
     assert trace["modes"].shape == trace["high_quality"].shape == (3,)
     with pytest.raises(ValueError):
-        g.modes_over_training(g.LabConfig(target="moons"), iterations=1)
+        modes_over_training(LabConfig(target="moons"), iterations=1)
 
 
 def test_step_for_runs_at_least_one_chunk():
-    lab = g.GANLab(g.LabConfig(**SMALL))
+    lab = GANLab(LabConfig(**SMALL))
     assert lab.step_for(0.0, chunk=4) == 4
     assert lab.step_for(0.05, chunk=3, max_iterations=7) <= 7
 
@@ -128,8 +140,8 @@ def test_step_for_runs_at_least_one_chunk():
 
 
 def test_flat_parameters_are_the_network_weights():
-    net = g.MLP(2, 8, 2, 1, torch.Generator().manual_seed(0))
-    flat = g.flatten_parameters(net)
+    net = MLP(2, 8, 2, 1, torch.Generator().manual_seed(0))
+    flat = flatten_parameters(net)
     assert flat.numel() == sum(p.numel() for p in net.parameters()) == 2 * 8 + 8 + 8 * 8 + 8 + 8 * 1 + 1
     x = torch.randn(5, 2)
     before = net(x).detach()
@@ -139,7 +151,7 @@ def test_flat_parameters_are_the_network_weights():
 
 
 def test_mlp_matches_linear_layers():
-    net = g.MLP(3, 5, 2, 2, torch.Generator().manual_seed(0))
+    net = MLP(3, 5, 2, 2, torch.Generator().manual_seed(0))
     x = torch.randn(4, 3)
     h = x
     for i, (W, b) in enumerate(net.layers):
@@ -149,7 +161,7 @@ def test_mlp_matches_linear_layers():
 
 
 def test_initialization_follows_pytorch_bounds():
-    net = g.MLP(2, 64, 2, 1, torch.Generator().manual_seed(0))
+    net = MLP(2, 64, 2, 1, torch.Generator().manual_seed(0))
     for W, b in net.layers:
         bound = 1 / math.sqrt(W.shape[0])
         assert W.abs().max() <= bound and b.abs().max() <= bound
@@ -162,13 +174,13 @@ def test_flat_optimizers_match_torch_optim(name):
     mine = nn.Linear(10, 1)
     reference = nn.Linear(10, 1)
     reference.load_state_dict(mine.state_dict())
-    optimizer = g.OPTIMIZER_CLASSES[name](g.flatten_parameters(mine), 0.05)
+    optimizer = OPTIMIZER_CLASSES[name](flatten_parameters(mine), 0.05)
     params = list(mine.parameters())
-    torch_optimizer = (torch.optim.Adam(reference.parameters(), 0.05, betas=g.ADAM_BETAS) if name == "adam"
+    torch_optimizer = (torch.optim.Adam(reference.parameters(), 0.05, betas=ADAM_BETAS) if name == "adam"
                        else torch.optim.SGD(reference.parameters(), 0.05))
     for _ in range(25):
         x = torch.randn(8, 10)
-        optimizer.step(g.flat_gradient((mine(x).squeeze(1) - x @ target).pow(2).mean(), params))
+        optimizer.step(flat_gradient((mine(x).squeeze(1) - x @ target).pow(2).mean(), params))
         torch_optimizer.zero_grad()
         (reference(x).squeeze(1) - x @ target).pow(2).mean().backward()
         torch_optimizer.step()
@@ -181,14 +193,14 @@ def test_losses_match_their_formulas():
     real, fake = torch.randn(6, 1), torch.randn(6, 1)
     logits, labels = torch.cat([real, fake]), torch.cat([torch.ones(6, 1), torch.zeros(6, 1)])
     d_real, d_fake = torch.sigmoid(real), torch.sigmoid(fake)
-    torch.testing.assert_close(g.discriminator_loss_bce(logits, labels),
+    torch.testing.assert_close(discriminator_loss_bce(logits, labels),
                                0.5 * (-torch.log(d_real).mean() - torch.log(1 - d_fake).mean()))
-    torch.testing.assert_close(g.discriminator_loss_ls(logits, labels),
+    torch.testing.assert_close(discriminator_loss_ls(logits, labels),
                                0.5 * (real - 1).pow(2).mean() + 0.5 * fake.pow(2).mean())
-    torch.testing.assert_close(g.generator_loss_minimax(fake), torch.log(1 - d_fake).mean())
-    torch.testing.assert_close(g.generator_loss_non_saturating(fake), -torch.log(d_fake).mean())
-    torch.testing.assert_close(g.generator_loss_ls(fake), 0.5 * (fake - 1).pow(2).mean())
-    assert g.discriminator_loss_bce(torch.zeros(4, 1), labels[4:8]).item() == pytest.approx(math.log(2))
+    torch.testing.assert_close(generator_loss_minimax(fake), torch.log(1 - d_fake).mean())
+    torch.testing.assert_close(generator_loss_non_saturating(fake), -torch.log(d_fake).mean())
+    torch.testing.assert_close(generator_loss_ls(fake), 0.5 * (fake - 1).pow(2).mean())
+    assert discriminator_loss_bce(torch.zeros(4, 1), labels[4:8]).item() == pytest.approx(math.log(2))
 
 
 def test_penalties_on_a_linear_discriminator():
@@ -201,17 +213,17 @@ def test_penalties_on_a_linear_discriminator():
             d.weight.copy_(scale * torch.tensor([[0.6, 0.8]]))
         real, fake, mix = torch.randn(32, 2), torch.randn(32, 2), torch.rand(32, 1)
         for name, value in expected.items():
-            assert g.penalty(d, name, real, fake, mix).item() == pytest.approx(value, abs=1e-5)
+            assert penalty(d, name, real, fake, mix).item() == pytest.approx(value, abs=1e-5)
 
 
 @pytest.mark.parametrize("name", ["gradient_penalty", "zero_centered_gp", "r1"])
 def test_penalties_are_non_negative_and_differentiable(name):
-    d = g.MLP(2, 16, 2, 1, torch.Generator().manual_seed(0))
-    value = g.penalty(d, name, torch.randn(64, 2), torch.randn(64, 2), torch.rand(64, 1))
+    d = MLP(2, 16, 2, 1, torch.Generator().manual_seed(0))
+    value = penalty(d, name, torch.randn(64, 2), torch.randn(64, 2), torch.rand(64, 1))
     assert value.item() >= 0
     grads = torch.autograd.grad(value, list(d.parameters()), allow_unused=True)
     assert any(grad is not None and grad.abs().sum() > 0 for grad in grads)
-    lab = g.GANLab(g.LabConfig(**SMALL, regularizer=name))
+    lab = GANLab(LabConfig(**SMALL, regularizer=name))
     lab.step(5)
     assert np.all(lab.loss_curves()["penalty"] >= 0)
 
@@ -222,36 +234,36 @@ def test_penalties_are_non_negative_and_differentiable(name):
 
 @pytest.mark.parametrize("target, total", [("ring", 8), ("grid", 25)])
 def test_modes_covered_on_hand_made_points(target, total):
-    centres, std = g.mixture_modes(target)
+    centres, std = mixture_modes(target)
     assert centres.shape == (total, 2) and std == 0.05
     rng = np.random.default_rng(0)
     everywhere = np.repeat(centres, 40, axis=0) + std * rng.standard_normal((40 * total, 2))
-    stats = g.mode_stats(everywhere, centres, std)
+    stats = mode_stats(everywhere, centres, std)
     assert (stats.covered, stats.total) == (total, total) and stats.high_quality > 0.98
     one = centres[3] + std * rng.standard_normal((500, 2))
-    stats = g.mode_stats(one, centres, std)
+    stats = mode_stats(one, centres, std)
     assert stats.covered == 1 and stats.counts[3] > 490
     lost = centres[0] + 0.2 + np.zeros((100, 2))  # 0.28 from the centre, beyond 3 std: low quality
-    assert g.mode_stats(lost, centres, std).high_quality == 0.0
+    assert mode_stats(lost, centres, std).high_quality == 0.0
     few = np.concatenate([one, centres[:2] + 0.01])  # two stray samples do not cover a mode
-    assert g.mode_stats(few, centres, std).covered == 1
+    assert mode_stats(few, centres, std).covered == 1
 
 
 def test_mixture_modes_match_the_samplers():
-    centres, std = g.mixture_modes("ring")
-    points = g.sample_target(g.LabConfig(target="ring"), 2000, np.random.default_rng(0))
-    assert g.mode_stats(points, centres, std).covered == 8
-    assert g.mixture_modes("moons") is None and g.mixture_modes("custom") is None
+    centres, std = mixture_modes("ring")
+    points = sample_target(LabConfig(target="ring"), 2000, np.random.default_rng(0))
+    assert mode_stats(points, centres, std).covered == 8
+    assert mixture_modes("moons") is None and mixture_modes("custom") is None
 
 
 def test_histogram_divergences():
     rng = np.random.default_rng(0)
     box = (-3.0, 3.0, -3.0, 3.0)
     a = rng.standard_normal((4000, 2))
-    same = g.histogram_divergences(a, a, box)
+    same = histogram_divergences(a, a, box)
     assert same == {"kl": 0.0, "kl_reverse": 0.0, "js": 0.0}
-    close = g.histogram_divergences(a, rng.standard_normal((4000, 2)), box)
-    apart = g.histogram_divergences(a * 0.2 - 2, a * 0.2 + 2, box)
+    close = histogram_divergences(a, rng.standard_normal((4000, 2)), box)
+    apart = histogram_divergences(a * 0.2 - 2, a * 0.2 + 2, box)
     assert 0 < close["js"] < 0.05 < apart["js"] <= math.log(2)
     assert apart["js"] > 0.9 * math.log(2) and apart["kl"] > close["kl"]
 
@@ -262,10 +274,10 @@ def test_histogram_divergences():
 
 @pytest.mark.parametrize("noise_dim, lines", [(1, 1), (2, 22), (3, 22)])
 def test_frame_shapes(noise_dim, lines):
-    lab = g.GANLab(g.LabConfig(**SMALL, noise_dim=noise_dim))
+    lab = GANLab(LabConfig(**SMALL, noise_dim=noise_dim))
     lab.step(2)
     frame = lab.frame(resolution=20)
-    n = g.DISPLAY_POINTS
+    n = DISPLAY_POINTS
     assert frame.real.shape == frame.fake.shape == frame.arrows.shape == (n, 2)
     assert frame.heatmap.shape == (20, 20) and frame.heatmap_x.shape == frame.heatmap_y.shape == (20,)
     assert np.all((frame.heatmap > 0) & (frame.heatmap < 1))
@@ -278,7 +290,7 @@ def test_frame_shapes(noise_dim, lines):
 
 
 def test_heatmap_rows_are_y():
-    lab = g.GANLab(g.LabConfig(**SMALL))
+    lab = GANLab(LabConfig(**SMALL))
     xs, ys, heat = lab.discriminator_heatmap(7)
     with torch.no_grad():
         expected = torch.sigmoid(lab.D(torch.tensor([[xs[2], ys[5]]], dtype=torch.float32))).item()
@@ -286,7 +298,7 @@ def test_heatmap_rows_are_y():
 
 
 def test_manifold_of_one_dimensional_noise_is_g_of_a_line():
-    lab = g.GANLab(g.LabConfig(**SMALL, noise_dim=1, noise="uniform"))
+    lab = GANLab(LabConfig(**SMALL, noise_dim=1, noise="uniform"))
     curve = lab.manifold(points=5)[0]
     with torch.no_grad():
         expected = lab.G(torch.linspace(-1, 1, 5)[:, None]).numpy()
@@ -295,7 +307,7 @@ def test_manifold_of_one_dimensional_noise_is_g_of_a_line():
 
 def test_arrows_point_downhill_for_the_generator():
     """Moving each fake point a little along its arrow lowers the generator's loss."""
-    lab = g.GANLab(g.LabConfig(**SMALL))
+    lab = GANLab(LabConfig(**SMALL))
     lab.step(20)
     arrows = lab.generator_gradients()
     fake = torch.as_tensor(lab.generated_points())
@@ -308,9 +320,9 @@ def test_arrows_point_downhill_for_the_generator():
 
 def test_custom_target_trains_and_has_no_modes():
     points = np.array([[10.0, 10.0], [12.0, 10.0], [11.0, 14.0], [10.0, 14.0]])
-    config = g.custom_config(points, **SMALL)
+    config = custom_config(points, **SMALL)
     assert np.abs(np.array(config.custom_points)).max() == pytest.approx(2.0)
-    lab = g.GANLab(config)
+    lab = GANLab(config)
     lab.step(3)
     frame = lab.frame()
     assert frame.modes is None and np.isfinite(frame.fake).all()
@@ -330,7 +342,7 @@ def test_custom_target_trains_and_has_no_modes():
     "X coordinate,Y coordinate\n0,0\n1,1\n2,5e-1\n",
 ])
 def test_good_csv_files(text):
-    np.testing.assert_allclose(g.parse_points_csv(text), [[0, 0], [1, 1], [2, 0.5]])
+    np.testing.assert_allclose(parse_points_csv(text), [[0, 0], [1, 1], [2, 0.5]])
 
 
 @pytest.mark.parametrize("text, code", [
@@ -338,25 +350,25 @@ def test_good_csv_files(text):
     ("x,y\n0,0\n1,one\n2,2\n", "not_numeric"), (b"\xff\xfe\x00\x01", "not_text"),
     ("0,0,0\n1,1,1\n2,2,2\n", "wrong_columns"), ("0\n1\n2\n", "wrong_columns"), ("0,0\n1,1\n2\n", "wrong_columns"),
     ("0,0\n1,1\n", "too_few_points"),
-    ("0,0\n" * (g.MAX_POINTS + 1), "too_many_points"),
+    ("0,0\n" * (MAX_POINTS + 1), "too_many_points"),
     ("0,0\n1,nan\n2,2\n", "not_finite"), ("0,0\n1,inf\n2,2\n", "not_finite"),
 ])
 def test_bad_csv_files_say_why(text, code):
-    with pytest.raises(g.PointsFileError) as error:
-        g.parse_points_csv(text)
+    with pytest.raises(PointsFileError) as error:
+        parse_points_csv(text)
     assert error.value.code == code
     assert isinstance(error.value, ValueError) and str(error.value)
 
 
 def test_csv_error_details_name_the_line():
-    with pytest.raises(g.PointsFileError) as error:
-        g.parse_points_csv("x,y\n0,0\n1,abc\n")
+    with pytest.raises(PointsFileError) as error:
+        parse_points_csv("x,y\n0,0\n1,abc\n")
     assert error.value.details == {"line": 3, "value": "abc"}
     assert "Line 3" in str(error.value)
 
 
 def test_drawing_the_same_iteration_twice_records_it_once():
-    lab = g.GANLab(g.LabConfig(**SMALL))
+    lab = GANLab(LabConfig(**SMALL))
     lab.step(2)
     lab.frame(resolution=8)
     lab.frame(resolution=8)  # a page rerun without training
@@ -373,6 +385,6 @@ def test_drawing_the_same_iteration_twice_records_it_once():
     [[3.0, 3.0], [3.0, 3.0], [3.0, 3.0]],  # all in one place
 ])
 def test_rescaled_points_are_finite_and_in_the_box(points):
-    scaled = g.rescale_points(np.array(points))
+    scaled = rescale_points(np.array(points))
     assert np.isfinite(scaled).all() and np.abs(scaled).max() <= 2.0 + 1e-12
-    assert g.custom_config(np.array(points)).custom_points  # a usable target
+    assert custom_config(np.array(points)).custom_points  # a usable target
