@@ -32,6 +32,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from core.metrics import energy_distance
 from core.models.base import Seed
 from core.models.latent.vae import BernoulliDecoder, bernoulli_log_likelihood, mlp
 from core.models.neural import AdversarialModel, adam, as_float_tensor, torch_generator
@@ -149,8 +150,6 @@ class AAE(AdversarialModel):
         """The validation terms, per image (nats for recon): recon = -log p(x | E(x)); d_loss
         and g_loss of the game on prior draws of a fixed seed (VALIDATION_SEED); energy = the energy distance
         between the batch's codes and as many prior draws (core.metrics.energy_distance)."""
-        from core.metrics import energy_distance
-
         z = self.encoder(x)  # (B, d)
         recon = -bernoulli_log_likelihood(self.decoder(z), x).mean()
         prior = self.prior(len(x), torch.Generator().manual_seed(VALIDATION_SEED))  # (B, d)
