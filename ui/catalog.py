@@ -15,7 +15,7 @@ PAGES_DIR = Path(__file__).resolve().parent.parent / PAGES_DIR_NAME
 @dataclass(frozen=True)
 class PageInfo:
     stem: str  # app_pages/<stem>.py; its title is the locale key nav.<stem>
-    section: str  # "" (top), "lecture9", "lecture10", "extras"
+    section: str  # "" (top), "lecture9", "lecture10", "beyond" (beyond the lecture), "extras"
     icon: str
 
     @property
@@ -49,9 +49,11 @@ PAGES = (
     PageInfo("conditional", "lecture10", ":material/text_fields:"),
     PageInfo("translation", "lecture10", ":material/swap_horiz:"),
     PageInfo("progressive_gan", "lecture10", ":material/zoom_in:"),
+    PageInfo("flows", "beyond", ":material/swap_calls:"),
+    PageInfo("diffusion", "beyond", ":material/blur_on:"),
     PageInfo("glossary", "extras", ":material/translate:"),
 )
-SECTIONS = ("", "lecture9", "lecture10", "extras")
+SECTIONS = ("", "lecture9", "lecture10", "beyond", "extras")
 
 MODELS = (
     ModelInfo("independent", "explicit", "independence"),
@@ -60,7 +62,9 @@ MODELS = (
     ModelInfo("nade", "explicit", "nade"),
     ModelInfo("pixelrnn", "explicit", "pixelrnn"),
     ModelInfo("pixelcnn", "explicit", "pixelrnn"),
+    ModelInfo("flow", "explicit", "flows"),
     ModelInfo("vae", "approximate", "vae"),
+    ModelInfo("diffusion", "approximate", "diffusion"),
     ModelInfo("aae", "implicit", "aae"),
     ModelInfo("gan", "implicit", "gan"),
     ModelInfo("dcgan", "implicit", "dcgan_infogan"),
