@@ -1,4 +1,4 @@
-"""Servers, memory readings and slider timing for the benchmark.
+"""Servers, memory readings and widget timing (sliders, radios, text inputs) for the benchmark.
 
 Starting servers and waiting for a rendered page reuse the helpers of tests/e2e/conftest.py.
 """
@@ -14,6 +14,7 @@ from tests.e2e.conftest import free_port, start_streamlit, stop_streamlit, wait_
 SLIDER = '[data-testid="stSlider"]'
 # Older Streamlit thumbs are a div with role="slider"; 1.67 (react-aria) has a hidden <input type="range">.
 THUMB = ':is([role="slider"], input[type="range"])'
+RADIO = '[data-testid="stRadio"]'
 
 # Arms a one-shot promise, window.__benchDone: [total, queued] ms from the next keydown until
 # the script run it triggers has finished (state "running" seen, then "notRunning") and one
@@ -88,17 +89,13 @@ def slider_labels(page) -> list[str]:
     return [box.locator('[data-testid="stWidgetLabel"]').inner_text() for box in page.locator(SLIDER).all()]
 
 
-def key_latencies(page, label: str, presses: int, warmup: int = 2, timeout_ms: int = 4_000) -> list:
-    """[total, queued] ms from each key press on the slider `label` to its script run finished
-    and a frame drawn, and to that run's start (None when no run was seen).
+def timed_presses(page, target, keys: tuple[str, str], presses: int, warmup: int = 2,
+                  timeout_ms: int = 4_000) -> list:
+    """[total, queued] ms from each key press on the focused `target` to the script run it
+    triggered finished and a frame drawn, and to that run's start (None when no run was seen).
 
-    Presses ArrowRight and ArrowLeft alternately (starting away from the end it sits at),
-    so the value moves by one step and back; the first `warmup` presses are not returned."""
-    thumb = slider_thumb(page, label)
-    value = thumb.evaluate("e => Number(e.getAttribute('aria-valuenow') ?? e.value)")
-    top = thumb.evaluate("e => Number(e.getAttribute('aria-valuemax') ?? e.max)")
-    keys = ("ArrowLeft", "ArrowRight") if value >= top else ("ArrowRight", "ArrowLeft")
-    thumb.focus()
+    Presses keys[0] and keys[1] alternately; the first `warmup` presses are not returned."""
+    target.focus()
     times = []
     for i in range(warmup + presses):
         page.evaluate(ARM_JS, timeout_ms)
@@ -108,9 +105,26 @@ def key_latencies(page, label: str, presses: int, warmup: int = 2, timeout_ms: i
     return times[warmup:]
 
 
+def key_latencies(page, label: str, presses: int) -> list:
+    """timed_presses on the slider `label`: ArrowRight and ArrowLeft alternately (starting away
+    from the end it sits at), so the value moves by one step and back."""
+    thumb = slider_thumb(page, label)
+    value = thumb.evaluate("e => Number(e.getAttribute('aria-valuenow') ?? e.value)")
+    top = thumb.evaluate("e => Number(e.getAttribute('aria-valuemax') ?? e.max)")
+    keys = ("ArrowLeft", "ArrowRight") if value >= top else ("ArrowRight", "ArrowLeft")
+    return timed_presses(page, thumb, keys, presses)
+
+
+def radio_latencies(page, label: str, presses: int) -> list:
+    """timed_presses on the radio group `label`: ArrowDown then ArrowUp from its checked option,
+    which select the next option (the first, from the last) and back."""
+    group = page.locator(RADIO).filter(has=page.get_by_text(label, exact=True))
+    return timed_presses(page, group.locator("input:checked"), ("ArrowDown", "ArrowUp"), presses)
+
+
 def text_latencies(page, label: str, texts: tuple[str, str], presses: int, warmup: int = 2,
                    timeout_ms: int = 4_000) -> list:
-    """As key_latencies, for the text input `label`: each press types one of `texts` in turn
+    """As timed_presses, for the text input `label`: each press types one of `texts` in turn
     (alternating) and presses Enter, the key that submits it; timed from that Enter."""
     field = page.get_by_label(label, exact=True)
     times = []
