@@ -76,4 +76,8 @@ def test_bayes_rule_both_ways_and_zero_probability_conditions():
     np.testing.assert_allclose(bayes["direct"].sum(axis=1), 1.0)
     joint = d.joint_from_weights([1, 0, 1, 0, 1, 0, 1, 0])  # rows (x, y, z) in binary order: z = 1 never happens
     assert np.isnan(d.x_given_z(joint)[1])
-    assert d.conditional_mutual_information(joint) >= 0
+    # given z = 0, x and y are independent fair coins: I(X; Y | Z) = 0, and the empty z = 1 adds nothing
+    assert d.conditional_mutual_information(joint) == pytest.approx(0.0, abs=1e-12)
+    # given z = 0, y = x (a fair coin): I(X; Y | Z) = H(X | Z) = ln 2, by hand; z = 1 never happens
+    copied = d.joint_from_weights([1, 0, 0, 0, 0, 0, 1, 0])  # (x, y, z) = (0, 0, 0) and (1, 1, 0)
+    assert d.conditional_mutual_information(copied) == pytest.approx(np.log(2))

@@ -65,7 +65,10 @@ def test_loss_terms_are_rate_and_distortion():
     torch.testing.assert_close(terms["loss"], terms["recon"] + 4.0 * terms["kl"])
     torch.testing.assert_close(terms["objective"], terms["loss"])
     mu, logvar = model.encode(x)
-    torch.testing.assert_close(terms["kl"], gaussian_kl(mu, logvar).mean())
+    # the closed-form KL from torch.distributions, not from the model's own gaussian_kl
+    q = torch.distributions.Normal(mu, torch.exp(0.5 * logvar))
+    kl = torch.distributions.kl_divergence(q, torch.distributions.Normal(0.0, 1.0)).sum(-1).mean()
+    torch.testing.assert_close(terms["kl"], kl)
     torch.testing.assert_close(model.loss(x)["recon"], terms["recon"])  # eval mode: a fixed draw
 
 
@@ -125,9 +128,11 @@ def test_vae_samples_and_pictures():
     assert s.shape == (5, 9) and s.dtype == np.uint8 and set(np.unique(s)) <= {0, 1}
     np.testing.assert_array_equal(s, model.sample(5, seed=1))
     probs = model.sample(5, seed=1, mean=True)
-    assert probs.shape == (5, 9) and ((probs >= 0) & (probs <= 1)).all()
+    z = torch.randn(5, 2, generator=torch.Generator().manual_seed(1))  # the prior draw behind seed 1
+    np.testing.assert_allclose(probs, model.decode_probs(z.numpy()), atol=1e-6)
     assert model.embed(images()).shape == (6, 2)
-    assert model.num_params() == sum(p.numel() for p in model.parameters())
+    # counted by hand: encoder 9 -> 8 -> 2 * 2 (mu, logvar), decoder 2 -> 8 -> 9, weights and biases
+    assert model.num_params() == (9 + 1) * 8 + (8 + 1) * 4 + (2 + 1) * 8 + (8 + 1) * 9
 
 
 def test_vae_training_lowers_the_negative_elbo():
@@ -204,11 +209,14 @@ def test_aae_discriminator_step_moves_only_the_discriminator():
     optimizers = model.configure_optimizers(TrainConfig(lr=1e-2))
     decoder_before = [p.clone() for p in model.decoder.parameters()]
     encoder_before = [p.clone() for p in model.encoder.parameters()]
+    discriminator_before = [p.detach().clone() for p in model.discriminator.parameters()]
     optimizers["autoencoder"].step = lambda: None  # freeze phase (1) and (2b) to watch phase (2a) alone
     optimizers["generator"].step = lambda: None
     model.train_step(x, optimizers)
     assert all(torch.equal(a, b) for a, b in zip(decoder_before, model.decoder.parameters()))
     assert all(torch.equal(a, b) for a, b in zip(encoder_before, model.encoder.parameters()))
+    # and phase (2a) did move the discriminator (else the two checks above hold for a step that does nothing)
+    assert all(not torch.equal(a, b) for a, b in zip(discriminator_before, model.discriminator.parameters()))
 
 
 def test_aae_sampling_and_pictures():

@@ -102,5 +102,22 @@ def test_continuous_log_prob_is_a_lower_bound_on_the_discrete_likelihood():
         log_p = (torch.logsumexp(draws, dim=0) - math.log(len(draws))).numpy() - 2 * math.log(17)
     assert (bound <= log_p + 0.05).all()
     assert np.exp(log_p).sum() <= 1.0 + 1e-2
-    samples = model.sample(50, seed=0)
-    assert samples.min() >= 0 and samples.max() <= 16
+
+
+def test_continuous_samples_of_the_first_pixel_follow_its_mixture_folded_onto_the_levels():
+    """The sampler floors L y and clips to 0..L-1, so P(level l) = sum_k pi_k [Phi_k((l + 1) / L) - Phi_k(l / L)],
+    with the mass below 0 on level 0 and above 1 on level L - 1. The first pixel's mixture reads no other pixel."""
+    import math
+
+    torch.manual_seed(0)
+    model = ContinuousNADE(ContinuousNADEConfig(num_pixels=2, hidden=4, components=2, levels=17)).eval()
+    with torch.no_grad():
+        log_pi, mu, sigma = (t[0, 0] for t in model.mixture(torch.zeros(1, 2)))  # (K,) each
+        edges = torch.arange(18.0) / 17
+        edges[0], edges[-1] = -math.inf, math.inf
+        cdf = (log_pi.exp() * torch.distributions.Normal(mu, sigma).cdf(edges[:, None])).sum(dim=1)  # (18,)
+    expected = (cdf[1:] - cdf[:-1]).numpy()
+    assert expected[0] > 0.02 and expected[-1] > 0.02  # the tails outside [0, 1] really land on the end levels
+    samples = model.sample(20000, seed=0)
+    empirical = np.bincount(samples[:, 0], minlength=17) / len(samples)
+    assert len(empirical) == 17 and 0.5 * np.abs(empirical - expected).sum() < 0.02

@@ -89,12 +89,30 @@ def test_restyle_keeps_shape_and_range_and_original_is_the_identity():
     x = digits(40)
     for name in DOMAINS:
         out = restyle(x, name)
-        assert out.shape == x.shape and out.min() >= 0 and out.max() <= 1
+        assert out.shape == x.shape and out.dtype == np.float32
         assert np.array_equal(restyle(x, name), out)  # deterministic
     assert np.array_equal(restyle(x, "original"), x)
     assert not np.allclose(restyle(x, "thin"), x)
     with pytest.raises(ValueError):
         restyle(x, "bold")
+
+
+def test_thin_and_thick_by_hand_on_three_dots():
+    """thin: x' = clip((x - cut) / (1 - cut), 0, 1); thick: x' = max(x, s * max of the 4-neighbours), computed
+    by hand for dots of ink 1, 0.725 and 0.3 on an empty 8x8 image."""
+    from core.data.domains import THICK_SPREAD, THIN_CUT
+
+    image = np.zeros((8, 8), dtype=np.float32)
+    image[3, 3], image[0, 7], image[6, 1] = 1.0, 0.725, 0.3
+    thin = np.zeros((8, 8))
+    thin[3, 3], thin[0, 7] = 1.0, (0.725 - THIN_CUT) / (1 - THIN_CUT)  # 0.3 < cut: removed
+    np.testing.assert_allclose(restyle(image.reshape(1, 64), "thin").reshape(8, 8), thin, atol=1e-6)
+    thick = image.astype(np.float64)
+    for (r, c), ink in {(3, 3): 1.0, (0, 7): 0.725, (6, 1): 0.3}.items():
+        for dr, dc in ((-1, 0), (1, 0), (0, -1), (0, 1)):  # the 4-neighbours inside the image, not the diagonals
+            if 0 <= r + dr < 8 and 0 <= c + dc < 8:
+                thick[r + dr, c + dc] = max(thick[r + dr, c + dc], THICK_SPREAD * ink)
+    np.testing.assert_allclose(restyle(image.reshape(1, 64), "thick").reshape(8, 8), thick, atol=1e-6)
 
 
 def test_slants_lean_opposite_ways_and_thick_has_more_ink_than_thin():
@@ -167,10 +185,13 @@ def test_lambda_zero_has_no_cycle_term_and_its_generators_get_only_adversarial_g
 def test_cyclegan_discriminator_phase_leaves_the_generators_alone():
     model = build_cycle()
     optimizers = model.configure_optimizers(RECIPE)
-    before = [p.detach().clone() for p in model.G.parameters()]
+    before = {name: [p.detach().clone() for p in getattr(model, name).parameters()] for name in ("G", "F", "D_A", "D_B")}
     optimizers["G"].step = lambda: None  # skip phase (2): what is left is phase (1)
     model.train_step(torch.as_tensor(rows(8)), optimizers)
-    assert all(torch.equal(p, q) for p, q in zip(before, model.G.parameters()))
+    for name in ("G", "F"):
+        assert all(torch.equal(p, q) for p, q in zip(before[name], getattr(model, name).parameters())), name
+    for name in ("D_A", "D_B"):  # phase (1) did run: both discriminators moved
+        assert any(not torch.equal(p, q) for p, q in zip(before[name], getattr(model, name).parameters())), name
 
 
 def test_a_tiny_cyclegan_training_run():
@@ -212,20 +233,28 @@ def test_a_tiny_stargan_training_run():
 # Parameter counts: one generator for k domains vs one per ordered pair
 
 
+def translator_params_by_hand(in_channels: int, ngf: int = 32, blocks: int = 2, first_norm: bool = True) -> int:
+    """conv3x3 in -> ngf (+ bias), instance norm (scale + shift, CycleGAN only), per residual block two
+    conv3x3 ngf -> ngf and two instance norms, conv3x3 ngf -> 1 (+ bias)."""
+    conv = lambda c_in, c_out: c_in * c_out * 9 + c_out
+    return (conv(in_channels, ngf) + 2 * ngf * first_norm + blocks * (2 * conv(ngf, ngf) + 2 * 2 * ngf) + conv(ngf, 1))
+
+
 def test_cyclegan_needs_k_times_k_minus_1_generators():
-    one = generator_params(translator(1, CycleGANConfig().ngf, CycleGANConfig().blocks))
+    one = translator_params_by_hand(1)
+    assert generator_params(translator(1, CycleGANConfig().ngf, CycleGANConfig().blocks)) == one
     k = np.arange(2, 11)
     assert np.array_equal(cyclegan_generators_params(k), k * (k - 1) * one)
     assert cyclegan_generators_params(2) == 2 * one  # G and F
-    assert cyclegan_generators_params(2) == sum(p.numel() for p in [*CycleGAN(CycleGANConfig()).G.parameters(),
-                                                                     *CycleGAN(CycleGANConfig()).F.parameters()])
+    model = CycleGAN(CycleGANConfig())
+    assert model.num_params() == 2 * one + 2 * (1 * 32 * 16 + 32 + 32 * 64 * 16 + 64 + 2 * 64 + 64 * 9 + 1)  # + D_A, D_B
 
 
 def test_stargan_generator_grows_only_through_its_input_channels():
     config = StarGANConfig()
     k = np.arange(2, 11)
     counts = stargan_generator_params(k)
-    assert counts[3] == generator_params(StarGAN(StarGANConfig(domains=5)).generator)  # built and counted
+    assert counts[3] == translator_params_by_hand(1 + 5, first_norm=False)  # 5 domains: image + 5 code maps in
     # one more domain = one more input map into the first 3x3 convolution: ngf * 9 weights
     assert np.array_equal(np.diff(counts), np.full(len(k) - 1, config.ngf * 3 * 3))
     assert (counts < cyclegan_generators_params(k)).all()
