@@ -217,15 +217,20 @@ def test_penalties_on_a_linear_discriminator():
 
 
 @pytest.mark.parametrize("name", ["gradient_penalty", "zero_centered_gp", "r1"])
-def test_penalties_are_non_negative_and_differentiable(name):
+def test_penalties_are_taken_where_their_definition_says_and_reach_ds_weights(name):
+    """R1 at the real points only; the two gradient penalties at x^ = mix x + (1 - mix) G(z):
+    with mix = 1 those are the real points (the fakes do not matter), with mix = 1/2 they are not."""
     d = MLP(2, 16, 2, 1, torch.Generator().manual_seed(0))
-    value = penalty(d, name, torch.randn(64, 2), torch.randn(64, 2), torch.rand(64, 1))
-    assert value.item() >= 0
-    grads = torch.autograd.grad(value, list(d.parameters()), allow_unused=True)
+    real, fake = torch.randn(64, 2), torch.randn(64, 2)
+    at_real = penalty(d, name, real, fake, torch.ones(64, 1))
+    assert penalty(d, name, real, fake + 3.0, torch.ones(64, 1)).item() == pytest.approx(at_real.item())
+    halfway = penalty(d, name, real, fake, torch.full((64, 1), 0.5)).item()
+    assert (halfway == pytest.approx(at_real.item())) == (name == "r1")
+    grads = torch.autograd.grad(at_real, list(d.parameters()), allow_unused=True)
     assert any(grad is not None and grad.abs().sum() > 0 for grad in grads)
     lab = GANLab(LabConfig(**SMALL, regularizer=name))
     lab.step(5)
-    assert np.all(lab.loss_curves()["penalty"] >= 0)
+    assert np.all(np.isfinite(lab.loss_curves()["penalty"])) and lab.loss_curves()["penalty"].max() > 0
 
 
 # ----------------------------------------------------------------------------
