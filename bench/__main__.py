@@ -22,7 +22,7 @@ from pathlib import Path
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import sync_playwright
 
-from bench.browser import key_latencies, radio_latencies, rss_mb, server, slider_labels, text_latencies
+from bench.browser import QUIET_MS, WS_HOOK_JS, key_latencies, radio_latencies, rss_mb, server, slider_labels, text_latencies
 from bench.gan_lab import lab_table
 from bench.models import generation_table, live_table, model_table
 from tests.e2e.conftest import CHROMIUM_FLAGS, ROOT, chromium_path, min_figures, wait_rendered
@@ -77,8 +77,10 @@ def p95(values: list[float]) -> float:
 
 
 def new_page(browser):
-    """A page in a brand-new context (empty cache), English, desktop-sized."""
+    """A page in a brand-new context (empty cache), English, desktop-sized, with the WebSocket
+    hook that widget timing needs."""
     context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="en-US")
+    context.add_init_script(WS_HOOK_JS)  # before the app opens its WebSocket, for ARM_JS
     return context, context.new_page()
 
 
@@ -222,7 +224,7 @@ def summary(times: list) -> tuple[float, float, float] | None:
 def latency_table(latency: list) -> list[str]:
     """One row per widget (the floor app's first), with its p50 and p95 as ratios to the floor's."""
     lines = [
-        "## Widget key press → script run finished and figures redrawn (floor app; app.py on one warm server)",
+        "## Widget key press → its script run finished and the main area redrawn (floor app; app.py on one warm server)",
         "",
         "Slider and radio: an arrow key; text input: Enter after typing. The floor app is timed on its own server "
         "before and after the app's widgets; ratios are to its p50 and p95 over both (all its presses of this run); "
@@ -291,10 +293,15 @@ def header(browser_version: str, command: str, only: set[str], repeats: int, pre
                 'visible; the hello-world script is `st.write("# hello")`, so that it has the h1 `wait_rendered` '
                 "needs. “Without settle” subtracts the time `wait_rendered` takes again on the rendered page "
                 "(its fixed waits), which otherwise pulls the ratio towards 1. "
-                "Widget latency runs from the browser's keydown to the first animation frame after the run it "
-                "triggered ended; “key → run starts” is the part spent before the server started that run; "
-                "“no rerun seen” counts presses after which no script run started within 4 s (left out of "
-                "p50/p95). The floor app (bench/floor_app.py: one slider, one Plotly line, one 8×8 image) is "
+                "Widget latency runs from the browser's keydown to the first animation frame after the last "
+                "change the press caused: a DOM mutation in the main area (figures redrawn included; not the "
+                "status widget, skeletons or a canvas's fallback content) or a WebSocket message starting or "
+                "ending a script run, stamped on arrival (bench/browser.py ARM_JS). The press is over once a run "
+                f"has finished and the main area has been quiet for {QUIET_MS} ms, which is not counted; it does "
+                "not rely on the app's script-state attribute, which a fast run may never visibly switch, so "
+                "every press is counted. “Key → run starts” runs to the arrival of the run's first message "
+                "(new_session); “no rerun seen” counts presses after which no script run finished within 4 s "
+                "(left out of p50/p95). The floor app (bench/floor_app.py: one slider, one Plotly line, one 8×8 image) is "
                 "timed the same way, on a fresh server of its own, before and after the app's widgets. "
                 "⚠ marks a value over its goal.",
                 "",

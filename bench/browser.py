@@ -16,29 +16,86 @@ SLIDER = '[data-testid="stSlider"]'
 THUMB = ':is([role="slider"], input[type="range"])'
 RADIO = '[data-testid="stRadio"]'
 
-# Arms a one-shot promise, window.__benchDone: [total, queued] ms from the next keydown until
-# the script run it triggers has finished (state "running" seen, then "notRunning") and one
-# more animation frame has passed, and until that run started; null if that did not happen
-# within timeout_ms. A MutationObserver sees every change of the state attribute, so a run
-# shorter than a frame is not missed.
-ARM_JS = """(timeoutMs) => {
-  const app = document.querySelector('[data-testid="stApp"]');
+QUIET_MS = 300  # how long the main area must stay unchanged after a run for a press to be over
+
+# Installed in every page before the app loads (context.add_init_script): stamps, on arrival,
+# each WebSocket message from the server that starts a script run (ForwardMsg.new_session,
+# field 4) or ends one (script_finished, field 6), and hands the stamp to
+# window.__benchOnMessage(field, ms). The field is found by reading the protobuf's top-level
+# keys past hash (1) and metadata (2), which are serialised first.
+WS_HOOK_JS = """(() => {
+  const type = data => {
+    const bytes = new Uint8Array(data);
+    let i = 0;
+    const varint = () => {
+      let value = 0, shift = 0, byte;
+      do { byte = bytes[i++]; value += (byte & 127) * 2 ** shift; shift += 7; } while (byte & 128);
+      return value;
+    };
+    while (i < bytes.length) {
+      const key = varint(), field = Math.floor(key / 8), wire = key % 8;
+      if (field > 2) return field;
+      if (wire === 0) varint();
+      else if (wire === 2) { const length = varint(); i += length; }
+      else i += wire === 1 ? 8 : 4;
+    }
+    return 0;
+  };
+  window.__benchOnMessage = null;
+  window.WebSocket = class extends window.WebSocket {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', event => {
+        const time = performance.now();
+        if (window.__benchOnMessage && event.data instanceof ArrayBuffer) window.__benchOnMessage(type(event.data), time);
+      });
+    }
+  };
+})();"""
+
+# Arms a one-shot promise, window.__benchDone: [total, queued] ms from the next keydown. "queued"
+# ends when the first script run after it starts (its new_session message arrives). "total" ends
+# at the first animation frame after the last change that follows keydown, a change being a
+# DOM mutation in the main area (not in the status widget, a skeleton or a canvas's fallback
+# content, which st.dataframe's grid updates a while after it is drawn) or the arrival of a
+# run's start or end; the press is over once a run has finished, none is in flight and the main
+# area has been quiet for quietMs (not counted). It does not depend on the app's
+# data-test-script-state attribute, which a fast run may never visibly switch. null when no
+# run finished within timeoutMs (if the area is still changing then, "total" ends there).
+ARM_JS = """([timeoutMs, quietMs]) => {
+  if (!('__benchOnMessage' in window)) throw new Error('bench: WS_HOOK_JS is not installed in this page');
+  const main = document.querySelector('[data-testid="stMain"]');
+  const ignored = '[data-testid="stStatusWidget"], [data-testid="stSkeleton"], canvas';
   window.__benchDone = new Promise(resolve => {
-    let start = null, runStart = null;
-    document.addEventListener('keydown', () => { start = performance.now(); }, {capture: true, once: true});
+    let start = null, runStart = null, running = false, finished = false, frame = null, quiet;
+    const done = value => {
+      observer.disconnect(); clearTimeout(timer); clearTimeout(quiet); window.__benchOnMessage = null; resolve(value);
+    };
+    const settle = () => {
+      if (frame === null) requestAnimationFrame(settle);
+      else if (finished && !running) done([frame - start, runStart - start]);
+    };
+    const changed = () => {
+      frame = null;
+      requestAnimationFrame(() => { frame ??= performance.now(); });
+      clearTimeout(quiet);
+      quiet = setTimeout(settle, quietMs);
+    };
+    document.addEventListener('keydown', () => { start = performance.now(); changed(); }, {capture: true, once: true});
+    window.__benchOnMessage = (field, time) => {
+      if (start === null || (field !== 4 && field !== 6)) return;
+      running = field === 4;
+      finished ||= field === 6;
+      if (running) runStart ??= time;
+      changed();
+    };
     const observer = new MutationObserver(records => {
-      const state = app.getAttribute('data-test-script-state');
-      if (start === null) return;
-      if (runStart === null && (state === 'running' || records.some(r => r.oldValue === 'running'))) {
-        runStart = performance.now();
-      }
-      if (runStart !== null && state === 'notRunning') {
-        observer.disconnect(); clearTimeout(timer);
-        requestAnimationFrame(() => resolve([performance.now() - start, runStart - start]));
-      }
+      const counts = r => !(r.target instanceof Element ? r.target : r.target.parentElement)?.closest(ignored);
+      if (start !== null && records.some(counts)) changed();
     });
-    const timer = setTimeout(() => { observer.disconnect(); resolve(null); }, timeoutMs);
-    observer.observe(app, {attributes: true, attributeFilter: ['data-test-script-state'], attributeOldValue: true});
+    observer.observe(main, {subtree: true, childList: true, attributes: true, characterData: true});
+    const end = () => done(finished ? [(frame ?? performance.now()) - start, runStart - start] : null);
+    const timer = setTimeout(end, timeoutMs);
   });
 }"""
 
@@ -91,17 +148,17 @@ def slider_labels(page) -> list[str]:
 
 def timed_presses(page, target, keys: tuple[str, str], presses: int, warmup: int = 2,
                   timeout_ms: int = 4_000) -> list:
-    """[total, queued] ms from each key press on the focused `target` to the script run it
-    triggered finished and a frame drawn, and to that run's start (None when no run was seen).
+    """[total, queued] ms from each key press on the focused `target` to the frame after the
+    last change it caused (ARM_JS), and to the start of the script run it triggered (None when
+    no run finished). The page must have WS_HOOK_JS installed (see `new_page` in __main__).
 
     Presses keys[0] and keys[1] alternately; the first `warmup` presses are not returned."""
     target.focus()
     times = []
     for i in range(warmup + presses):
-        page.evaluate(ARM_JS, timeout_ms)
+        page.evaluate(ARM_JS, [timeout_ms, QUIET_MS])
         page.keyboard.press(keys[i % 2])
         times.append(page.evaluate("() => window.__benchDone"))
-        page.wait_for_timeout(50)  # let the browser settle between presses
     return times[warmup:]
 
 
@@ -130,8 +187,7 @@ def text_latencies(page, label: str, texts: tuple[str, str], presses: int, warmu
     times = []
     for i in range(warmup + presses):
         field.fill(texts[i % 2])
-        page.evaluate(ARM_JS, timeout_ms)
+        page.evaluate(ARM_JS, [timeout_ms, QUIET_MS])
         field.press("Enter")
         times.append(page.evaluate("() => window.__benchDone"))
-        page.wait_for_timeout(50)
     return times[warmup:]
