@@ -11,7 +11,6 @@ from core.models import counted
 from core.models.counted import fit_structure
 
 MARKOV_ORDERS = range(data.NUM_PIXELS)  # k = 0..63, for the over-fitting curve
-MARKOV_CHOICES = range(25)  # k = 0..24 for model choice: test NLL rises steadily past k = 12
 
 
 @st.cache_resource(show_spinner=False)
@@ -48,10 +47,9 @@ def markov_sweep(alpha: float) -> dict[str, np.ndarray]:
     return counted.markov_sweep(binary_digits("train"), binary_digits("test"), MARKOV_ORDERS, alpha)
 
 
-@st.cache_data(show_spinner=False)
 def best_markov_order(alpha: float) -> int:
-    """k in MARKOV_CHOICES chosen on the validation carve of the training part."""
-    return counted.choose_markov_order(binary_digits("fit"), binary_digits("val"), MARKOV_CHOICES, alpha)
+    """k chosen on the validation carve of the training part (computed once per process, in core)."""
+    return counted.validated_markov_order(alpha)
 
 
 TORCH_THREADS = 1  # per process: a classroom of sessions must not oversubscribe the cores
@@ -142,3 +140,83 @@ def generator_parameter_counts(domain_counts: tuple[int, ...]) -> tuple[np.ndarr
 
     counts = np.array(domain_counts)
     return translation.stargan_generator_params(counts), translation.cyclegan_generators_params(counts)
+
+
+# ----------------------------------------------------------------------------
+# Normalizing flows (app_pages/flows.py): the live 2-D lab, fitted once per setting per process
+
+FLOW_INTEGRAL_RESOLUTION = 600  # grid cells per side for the integral of the learned density
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def flow_lab(target: str, custom: np.ndarray | None, layers: int, steps: int, seed: int):
+    """A 2-D RealNVP fitted to a target's seeded train draw (core.models.flows.lab.lab), shared
+    read-only by every session with the same settings; `custom` holds the student's points."""
+    import torch
+
+    from core.models.flows import lab
+
+    torch.set_num_threads(TORCH_THREADS)
+    return lab.lab(target, layers, steps, seed, custom)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def flow_mixtures(target: str, custom: np.ndarray | None, layers: int, steps: int, seed: int) -> dict[str, float]:
+    """Test NLL of the lab's flow beside Gaussian mixtures of 2 and 10 components on the same draws."""
+    from core.models.flows import lab
+
+    return lab.mixture_comparison(flow_lab(target, custom, layers, steps, seed))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def flow_integral(target: str, custom: np.ndarray | None, layers: int, steps: int, seed: int) -> float:
+    """The integral of the lab flow's learned density p(x), on a fine grid of its mass box."""
+    from core.models.flows import lab
+
+    return lab.learned_density_integral(flow_lab(target, custom, layers, steps, seed).fit.flow, 0,
+                                        FLOW_INTEGRAL_RESOLUTION)
+
+
+# ----------------------------------------------------------------------------
+# Diffusion models (app_pages/diffusion.py): the 2-D model trained once per setting per process,
+# and what the digits' model draws, cached by setting (sampling all T steps takes a few seconds)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def toy_diffusion(target: str, seed: int):
+    """A 2-D diffusion model trained on `target` (core.models.diffusion.toy.train_toy, a few seconds),
+    shared read-only by every session with the same target and seed."""
+    import torch
+
+    from core.models.diffusion import toy
+
+    torch.set_num_threads(TORCH_THREADS)
+    return toy.train_toy(toy.ToyConfig(target=target, seed=seed))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def diffusion_samples(sampler: str, steps: int, count: int, seed: int) -> tuple[np.ndarray, float]:
+    """`count` digits of the trained diffusion model by DDIM in `steps` steps or by DDPM (all T steps),
+    and the seconds they took when first drawn."""
+    import time
+
+    model = trained("diffusion")
+    started = time.perf_counter()
+    images = model.sample(count, seed, sampler, steps)
+    return images, time.perf_counter() - started
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def diffusion_path(sampler: str, steps: int, count: int, seed: int, every: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The path of `count` digits from noise to sample: steps t (K,), states x_t and estimates x0_hat
+    (K, count, 64) in [-1, 1] (every `every`-th state kept)."""
+    path = trained("diffusion").trajectory(count, seed, sampler, steps, every=every)
+    return path.t, path.x.numpy(), path.x0.numpy()
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def diffusion_elbo(index: int, draws: int = 2):
+    """The terms of -ELBO (core.models.diffusion.elbo.elbo_terms) for test digit number `index`."""
+    from core.models.diffusion import elbo
+
+    return elbo.elbo_terms(trained("diffusion"), data.gray("test")[index], draws=draws)

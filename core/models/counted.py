@@ -20,6 +20,7 @@ k < n in time and memory linear in the data, never building a 2^k table.
 from __future__ import annotations
 
 from abc import abstractmethod
+from functools import cache
 
 import numpy as np
 
@@ -330,6 +331,23 @@ def choose_markov_order(fit: np.ndarray, val: np.ndarray, orders, alpha: float) 
     """The Markov order with the lowest NLL on the validation carve (never the test part)."""
     sweep = markov_sweep(fit, val, orders, alpha)
     return int(sweep["k"][np.argmin(sweep["test_nll"])])
+
+
+MARKOV_ORDERS = range(25)  # k = 0..24 for the app's model choice: held-out NLL rises steadily past k = 12
+# validated_markov_order's result for the smoothing the app uses, stored so that a cold start does
+# not fit 25 chains before Home's first paint (0.2-0.4 s); tests/unit/test_evaluate.py recomputes it
+STORED_ORDERS = {0.1: 9}
+
+
+@cache
+def validated_markov_order(alpha: float, stored: bool = True) -> int:
+    """The app's one Markov order (Home, the leaderboard, the practice questions): the k of
+    MARKOV_ORDERS with the lowest NLL on the validation carve, fitted on the fit part."""
+    from core.data import digits
+
+    if stored and alpha in STORED_ORDERS:
+        return STORED_ORDERS[alpha]
+    return choose_markov_order(digits("fit").binary, digits("val").binary, MARKOV_ORDERS, alpha)
 
 
 def count_model_rows(train: np.ndarray, test: np.ndarray, markov_k: int, alpha: float) -> list[dict]:

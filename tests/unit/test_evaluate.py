@@ -39,6 +39,12 @@ def test_markov_order_is_chosen_on_validation():
     assert 4 <= k <= 15
 
 
+def test_the_stored_markov_orders_are_what_the_validation_carve_chooses():
+    for alpha, k in counted.STORED_ORDERS.items():
+        assert counted.validated_markov_order(alpha, stored=False) == k
+        assert counted.validated_markov_order(alpha) == k
+
+
 def test_noisy_digits_score_far_lower():
     from core.models.counted import MarkovChain
 
