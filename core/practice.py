@@ -109,13 +109,11 @@ def home(rng: random.Random) -> list[Question]:
     ]
 
 
-@cache
 def _home_markov_order() -> int:
-    """The Markov order of Home's model: chosen on the validation carve, as ui.loaders does."""
-    from core import data
+    """The Markov order of Home's model, the one ui.loaders shows."""
     from core.models import counted
 
-    return counted.choose_markov_order(data.digits("fit").binary, data.digits("val").binary, range(25), 0.1)
+    return counted.validated_markov_order(0.1)
 
 
 def _home_log_probs(fraction: float) -> tuple[float, float]:
@@ -428,10 +426,45 @@ def glossary(rng: random.Random) -> list[Question]:
     ]
 
 
+def flows(rng: random.Random) -> list[Question]:
+    s = "flows"
+    scale, shift = round(rng.uniform(-1.5, 1.5), 2), round(rng.uniform(-2, 2), 2)
+    log_dets = [round(rng.uniform(-1.0, 1.5), 2) for _ in range(3)]
+    base = round(rng.uniform(-4.0, -1.5), 2)
+    mean_log_density = round(rng.uniform(40.0, 90.0), 1)
+    levels = 17
+    return [
+        _question(s, "coupling", NUMBER, scale, {"s": scale, "t": shift}, "flows.lab.title", tolerance=0.01),
+        _question(s, "stack", NUMBER, round(base + sum(log_dets), 4),
+                  {"base": base, "a": log_dets[0], "b": log_dets[1], "c": log_dets[2]}, "flows.lab.title",
+                  tolerance=0.01),
+        _question(s, "dequantization", NUMBER, round(mean_log_density - 64 * math.log(levels), 4),
+                  {"value": mean_log_density, "levels": levels}, "flows.digits.title", tolerance=0.05),
+        _own_choice(s, "exact", "log_px", ("log_px", "samples", "latent"), {}, "flows.map.title", rng),
+    ]
+
+
+def diffusion(rng: random.Random) -> list[Question]:
+    s = "diffusion"
+    beta, t = rng.choice((0.01, 0.02, 0.05)), rng.choice((5, 10, 20, 50))
+    alpha_bar = round(rng.uniform(0.05, 0.95), 2)
+    x0 = rng.choice((-1.0, -0.5, 0.5, 1.0))
+    return [
+        _question(s, "alpha_bar", NUMBER, round((1 - beta) ** t, 4), {"beta": beta, "t": t},
+                  "diffusion.forward.title", tolerance=0.005),
+        _question(s, "mean", NUMBER, round(math.sqrt(alpha_bar) * x0, 4), {"alpha_bar": alpha_bar, "x0": x0},
+                  "diffusion.forward.title", tolerance=0.01),
+        _question(s, "std", NUMBER, round(math.sqrt(1 - alpha_bar), 4), {"alpha_bar": alpha_bar},
+                  "diffusion.forward.title", tolerance=0.01),
+        _own_choice(s, "predicts", "noise", ("noise", "clean", "schedule"), {}, "diffusion.loss.title", rng),
+    ]
+
+
 GENERATORS: dict[str, Callable[[random.Random], list[Question]]] = {
     "home": home, "discrete": discrete, "independence": independence, "nade": nade, "pixelrnn": pixelrnn,
     "variational": variational, "vae": vae, "aae": aae, "gan": gan, "dcgan_infogan": dcgan_infogan,
-    "conditional": conditional, "translation": translation, "progressive_gan": progressive_gan, "glossary": glossary,
+    "conditional": conditional, "translation": translation, "progressive_gan": progressive_gan,
+    "flows": flows, "diffusion": diffusion, "glossary": glossary,
 }
 """Every page stem -> the generator of its questions."""
 

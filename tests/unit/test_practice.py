@@ -183,6 +183,28 @@ def expected_progressive_gan(q, v):
                     direct["seconds_16"])
 
 
+def expected_flows(q, v):
+    if q.id == "coupling":  # d/dx2 of x2 e^s + t, by a central difference, then its log
+        step = 1e-6
+        y = lambda x2: x2 * math.exp(v["s"]) + v["t"]
+        return math.log((y(0.3 + step) - y(0.3 - step)) / (2 * step))
+    if q.id == "stack":
+        return v["base"] + v["a"] + v["b"] + v["c"]
+    if q.id == "dequantization":  # 64 pixels, each cell of width 1/L
+        return v["value"] + 64 * math.log(1 / v["levels"])
+    return option(q, "log_px")
+
+
+def expected_diffusion(q, v):
+    if q.id == "alpha_bar":
+        return math.prod([1 - v["beta"]] * v["t"])
+    if q.id == "mean":
+        return v["x0"] * v["alpha_bar"] ** 0.5
+    if q.id == "std":
+        return (1 - v["alpha_bar"]) ** 0.5
+    return option(q, "noise")
+
+
 def expected_glossary(q, v):
     return {"jsd": lambda: math.log(2), "kl": lambda: v["mu"] ** 2 / 2, "tree": lambda: 2 * v["n"] - 1}[q.id]()
 
