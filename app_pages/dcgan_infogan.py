@@ -15,6 +15,7 @@ GANS = ["dcgan", "gan_mlp"]
 # the table's columns and their formats: one format per kind of number
 METRICS = {"fd": "%.1f", "inception_score": "%.2f", "precision": "%.2f", "recall": "%.2f", "nn_median": "%.2f",
            "copy_rate": "%.1f%%"}
+ROW_LABELS = {"diffusion": "diffusion.models.diffusion"}  # rows of models taught on another page: that page's label
 
 page.header("dcgan_infogan")
 page.prose("dcgan_infogan.prose")
@@ -66,7 +67,7 @@ def quality_table():
     page.heading("dcgan_infogan.table.title")
     rows = loaders.quality_rows()
     percent = {"copy_rate": 100}  # shown as a percentage
-    st.dataframe([{t("dcgan_infogan.table.model"): t(f"dcgan_infogan.rows.{key}"),
+    st.dataframe([{t("dcgan_infogan.table.model"): t(ROW_LABELS.get(key, f"dcgan_infogan.rows.{key}")),
                    **{t(f"dcgan_infogan.table.{m}"): row[m] * percent.get(m, 1) for m in METRICS}}
                   for key, row in rows.items()], hide_index=True, width="stretch",
                  column_config={t(f"dcgan_infogan.table.{m}"): st.column_config.NumberColumn(

@@ -333,3 +333,105 @@ def gan_lab_curves(losses: dict[str, np.ndarray], history: list[dict], labels: d
     fig.update_yaxes(title=labels["measure"], row=1, col=2, secondary_y=False)
     fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0), uirevision="lab")
     return fig
+
+
+def flow_stage(density: tuple[np.ndarray, np.ndarray, np.ndarray], points: np.ndarray, lines: np.ndarray,
+               box: tuple[float, float, float, float], labels: dict[str, str]) -> go.Figure:
+    """One stage of a 2-D flow in two panels over the same square box (x0, x1, y0, y1): left, its
+    density as a heatmap (xs, ys, values with row i at ys[i]) under the points; right, the lines of
+    a grid carried to this stage (one array of polylines split by NaN rows) under the same points
+    (labels: points, colorbar). The page writes the panels' titles above them: they wrap there."""
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.06)
+    xs, ys, values = density
+    fig.add_trace(go.Heatmap(x=xs, y=ys, z=values, colorscale="Viridis", zmin=0,
+                             colorbar=dict(title=labels["colorbar"], thickness=10, orientation="h", len=0.45,
+                                           x=0.22, xanchor="center", y=-0.08, yanchor="top"),
+                             hovertemplate="x = %{x:.2f}, y = %{y:.2f}: p = %{z:.3f}<extra></extra>"), row=1, col=1)
+    fig.add_trace(go.Scatter(x=lines[:, 0], y=lines[:, 1], mode="lines", hoverinfo="skip", showlegend=False,
+                             line=dict(color="rgba(31,78,156,0.55)", width=1)), row=1, col=2)
+    for column, color in ((1, "rgba(255,255,255,0.55)"), (2, PALETTE[1])):
+        fig.add_trace(go.Scatter(x=points[:, 0], y=points[:, 1], mode="markers", name=labels["points"],
+                                 hoverinfo="skip", showlegend=False, marker=dict(size=3, color=color)), row=1, col=column)
+        fig.update_xaxes(range=list(box[:2]), zeroline=False, constrain="domain", row=1, col=column)
+        fig.update_yaxes(range=list(box[2:]), zeroline=False, constrain="domain", row=1, col=column,
+                         scaleanchor=f"x{column if column > 1 else ''}")
+    fig.update_layout(plot_bgcolor="white")
+    return fig
+
+
+# ----------------------------------------------------------------------------
+# Diffusion models (app_pages/diffusion.py)
+
+
+def denoising_animation(frames: np.ndarray, steps, play: str, counter: str) -> go.Figure:
+    """Digits denoised step by step, as Plotly frames played in the browser: frames (K, H, W) in
+    [0, 1] (ink 1 dark, NaN for the gaps between digits), one per kept step, labelled by steps (K,)
+    ("`counter` = t"). The last frame (the samples) is shown first; play runs from the noise."""
+    steps = [int(s) for s in steps]
+    fig = go.Figure(go.Heatmap(z=frames[-1], zmin=0, zmax=1, colorscale=INK, showscale=False, hoverinfo="skip"))
+    fig.update_xaxes(visible=False, constrain="domain")
+    fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x")
+    fig.frames = [dict(name=str(k), traces=[0], data=[dict(type="heatmap", z=frame)]) for k, frame in enumerate(frames)]
+    fig.update_layout(
+        plot_bgcolor="white",
+        updatemenus=[dict(type="buttons", x=0, y=-0.08, xanchor="left", showactive=False, buttons=[dict(
+            label=f"▶ {play}", method="animate",
+            args=[None, dict(frame=dict(duration=120, redraw=True), fromcurrent=False, transition=dict(duration=0))],
+        )])],
+        sliders=[dict(x=0.18, y=-0.02, len=0.82, active=len(frames) - 1, currentvalue=dict(prefix=f"{counter} = "),
+                      steps=[dict(label=str(step), method="animate",
+                                  args=[[str(k)], dict(mode="immediate", frame=dict(duration=0))])
+                             for k, step in enumerate(steps)])],
+    )
+    return fig
+
+
+def diffusion_plane(box: tuple[float, float, float, float], labels: dict[str, str], data: np.ndarray,
+                    points: np.ndarray | None = None, field: tuple[np.ndarray, np.ndarray] | None = None,
+                    paths: np.ndarray | None = None, arrow_length: float = 0.06) -> go.Figure:
+    """The 2-D diffusion lab in a square box (x0, x1, y0, y1): the data (grey), points such as draws
+    of q(x_t | x_0) or samples, a vector field (grid points, vectors) drawn as arrows whose length
+    grows with the vector's norm up to arrow_length of the box (the 90th percentile and above get the
+    full length), and paths (K, N, 2) of N points over K states, each a line ending in a dot.
+    labels: data, points, field, paths."""
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=data[:, 0], y=data[:, 1], mode="markers", name=labels["data"], hoverinfo="skip",
+                             marker=dict(size=3, color="rgba(92,107,115,0.35)")))
+    if paths is not None:
+        lines = np.concatenate([np.vstack([paths[:, i], [np.nan, np.nan]]) for i in range(paths.shape[1])])
+        fig.add_trace(go.Scatter(x=lines[:, 0], y=lines[:, 1], mode="lines", name=labels["paths"], hoverinfo="skip",
+                                 line=dict(color="rgba(123,79,157,0.45)", width=1)))
+        fig.add_trace(go.Scatter(x=paths[-1, :, 0], y=paths[-1, :, 1], mode="markers", showlegend=False,
+                                 hoverinfo="skip", marker=dict(size=5, color=PALETTE[4])))
+    if points is not None:
+        fig.add_trace(go.Scatter(x=points[:, 0], y=points[:, 1], mode="markers", name=labels["points"],
+                                 hoverinfo="skip", marker=dict(size=4, color=PALETTE[1], opacity=0.6)))
+    if field is not None:
+        grid, vectors = field
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        scale = max(float(np.quantile(norms, 0.9)), 1e-12)
+        unit = vectors / np.maximum(norms, 1e-12) * np.minimum(norms / scale, 1.0)
+        ends = grid + unit * arrow_length * (box[1] - box[0])
+        segments = np.stack([grid, ends, np.full_like(ends, np.nan)], axis=1).reshape(-1, 2)
+        fig.add_trace(go.Scatter(x=segments[:, 0], y=segments[:, 1], mode="lines", name=labels["field"],
+                                 hoverinfo="skip", line=dict(color="#333", width=1.2)))
+        fig.add_trace(go.Scatter(x=ends[:, 0], y=ends[:, 1], mode="markers", showlegend=False, hoverinfo="skip",
+                                 marker=dict(size=3, color="#333")))
+    fig.update_xaxes(range=list(box[:2]), zeroline=False, constrain="domain")
+    fig.update_yaxes(range=list(box[2:]), zeroline=False, scaleanchor="x", constrain="domain")
+    fig.update_layout(plot_bgcolor="white", legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
+    return fig
+
+
+def digit_grid(images: np.ndarray, columns: int, gap: int = 1) -> np.ndarray:
+    """(N, side²) images as one (rows, columns) array of pixels with NaN gaps between them, for a heatmap."""
+    side = int(round(np.sqrt(images.shape[-1])))
+    rows = -(-len(images) // columns)
+    grid = np.full((rows * (side + gap) - gap, columns * (side + gap) - gap), np.nan)
+    for index, image in enumerate(images):
+        r, c = divmod(index, columns)
+        top, left = r * (side + gap), c * (side + gap)
+        grid[top: top + side, left: left + side] = image.reshape(side, side)
+    return grid

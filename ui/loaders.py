@@ -118,7 +118,7 @@ def gan_value_landscape(std: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]
 @st.cache_data(show_spinner=False)
 def quality_rows() -> dict[str, dict[str, float]]:
     """The sample-quality table (core.recipes.quality.quality_table), measured once per process: held-out
-    real digits, a memorizer and each GAN, every row the same way (n = 180 per draw)."""
+    real digits, a memorizer, each GAN and the diffusion model, every row the same way (n = 180 per draw)."""
     from core.recipes import quality
 
     return quality.quality_table({name: trained(name) for name in quality.GAN_NAMES}, trained("classifier"))
@@ -220,3 +220,11 @@ def diffusion_elbo(index: int, draws: int = 2):
     from core.models.diffusion import elbo
 
     return elbo.elbo_terms(trained("diffusion"), data.gray("test")[index], draws=draws)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def toy_diffusion_paths(target: str, seed: int, sampler: str, points: int = 600, states: int = 51) -> np.ndarray:
+    """Paths of `points` points from N(0, I) to the 2-D model's samples, by DDPM (all T steps) or DDIM
+    (100 steps), `states` states of each kept evenly: (states, points, 2)."""
+    path = toy_diffusion(target, seed).trajectory(points, seed, sampler, steps=100).x.numpy()
+    return path[np.linspace(0, len(path) - 1, states).astype(int)]
