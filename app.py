@@ -1,10 +1,34 @@
 """Entry point: page config, what is around every page (language, classroom mode,
 seed), and the navigation over app_pages/ built from ui/catalog.py."""
 
+import gc
+import sys
+
 import streamlit as st
 
 from ui import catalog, page, practice, state, style
 from ui.i18n import current_language, t
+
+
+@st.cache_resource(show_spinner=False)
+def frozen_modules() -> list[int]:
+    """How many modules were imported when the long-lived objects were last frozen (one per process)."""
+    return [0]
+
+
+def freeze_long_lived() -> None:
+    """After a full run that imported many modules (torch, Plotly, the models behind a page), move
+    every object then alive into the collector's permanent generation (gc.freeze). Streamlit runs
+    a full gc.collect after every run, fragment reruns included, holding the GIL: with torch
+    loaded it walked ~10⁶ objects of modules for 80–180 ms before the run's last messages could
+    leave the server. Frozen objects are still freed when their last reference goes; only cycles
+    among objects alive at a freeze (a handful of freezes per process) are never collected."""
+    imported = frozen_modules()
+    if len(sys.modules) > imported[0] + 50:
+        gc.collect()
+        gc.freeze()
+        imported[0] = len(sys.modules)
+
 
 state.init_session()
 st.set_page_config(page_title=t("app.title"), page_icon="🎲", layout="wide")
@@ -21,3 +45,4 @@ navigation.run()
 current = next(stem for stem, built in pages.items() if built is navigation)
 practice.check_yourself(current)
 page.prev_next(pages, current)
+freeze_long_lived()

@@ -8,7 +8,7 @@ import streamlit as st
 from core.models.latent import aae as aae_module
 from core.models.latent.vae import beta_name
 from core.recipes.latent import prior_match
-from ui import figures, loaders, page, pictures, state
+from ui import loaders, page, pictures, state
 from ui.i18n import t
 
 PRIORS = list(aae_module.PRIORS)
@@ -26,32 +26,47 @@ def latent_labels(background: str) -> dict[str, str]:
     return {"digit": "{digit}", "background": background, "heat": "D(z)", "z1": "z₁", "z2": "z₂"}
 
 
+# The pictures of this demo, per prior (and seed): a press of the prior or the critic switch draws
+# cached SVGs and a PNG instead of recomputing and re-plotting 2 × 1,360 points.
+@st.cache_data(show_spinner=False, max_entries=64)
+def codes_picture(name: str, prior: str, seed: int, critic: bool, labels: dict[str, str], height: int) -> str:
+    """The codes of the test digits under checkpoint `name` (an AAE or the VAE) over samples of
+    `prior`, and with `critic` the AAE's discriminator D(z) on a grid, as an SVG."""
+    model = loaders.trained(name)
+    heat = None
+    if critic:
+        axis = np.linspace(-LIMIT, LIMIT, 90)
+        grid = np.stack(np.meshgrid(axis, axis), axis=-1).reshape(-1, 2)
+        heat = (axis, model.discriminator_probs(grid).reshape(len(axis), len(axis)))
+    return pictures.latent_svg(model.embed(loaders.binary_digits("test")), loaders.digit_labels("test"), labels,
+                               LIMIT, background=aae_module.sample_prior(prior, 1000, seed), heat=heat, height=height)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def decoded_picture(prior: str, seed: int) -> np.ndarray:
+    """32 decoded prior samples (the decoder's means) of the AAE of `prior`."""
+    return pictures.digit_picture(loaders.trained(f"aae_{prior}").sample(32, seed, mean=True), columns=8)
+
+
 @st.fragment
 @page.section()
 def prior_demo():
-    page.heading("aae.prior.title")
     controls, plot = page.controls_and_plot()
     with controls:
         prior = state.choice(t("aae.prior.prior"), "prior", PRIORS, "mixture",
                              format_func=lambda p: t(f"aae.priors.{p}"))
         show_critic = state.toggle(t("aae.prior.critic"), "critic", False, help=t("aae.prior.critic_help"))
-        model, metrics = loaders.trained(f"aae_{prior}"), loaders.checkpoint_card(f"aae_{prior}")["metrics"]
+        loaders.trained(f"aae_{prior}")  # a broken checkpoint ends the demo here, with its message
+        metrics = loaders.checkpoint_card(f"aae_{prior}")["metrics"]
         st.metric(t("aae.prior.recon"), f"{metrics['recon']:.2f}")
         st.metric(t("aae.prior.energy"), f"{metrics['energy']:.3f}", help=t("aae.prior.energy_help"))
         with page.section():  # the VAE's checkpoint: broken, it disables only what reads it
             vae_metrics = loaders.checkpoint_card(beta_name(1.0))["metrics"]
             st.metric(t("aae.prior.vae_energy"), f"{vae_metrics[f'energy_{prior}']:.3f}")
         st.caption(t("aae.prior.floor", floor=metrics["energy_floor"]))
-    test, labels = loaders.binary_digits("test"), loaders.digit_labels("test")
-    prior_samples = aae_module.sample_prior(prior, 1000, state.seed())
+    labels = latent_labels(t("aae.prior.samples"))
     with plot:
-        heat = None
-        if show_critic:
-            axis = np.linspace(-LIMIT, LIMIT, 90)
-            grid = np.stack(np.meshgrid(axis, axis), axis=-1).reshape(-1, 2)
-            heat = (axis, model.discriminator_probs(grid).reshape(len(axis), len(axis)))
-        page.show(figures.latent_scatter(model.embed(test), labels, latent_labels(t("aae.prior.samples")),
-                                         background=prior_samples, heat=heat, limit=LIMIT), height=480)
+        page.picture(codes_picture(f"aae_{prior}", prior, state.seed(), show_critic, labels, 480))
         match = prior_match(metrics["energy"], metrics["energy_floor"])
         st.caption(t("aae.prior.caption") + " " + t(f"aae.prior.match.{match}", energy=metrics["energy"],
                                                      floor=metrics["energy_floor"],
@@ -59,13 +74,12 @@ def prior_demo():
     left, right = st.columns(2, gap="large")
     with left:
         page.heading("aae.decoded.title", level=3)
-        st.image(pictures.digit_picture(model.sample(32, state.seed(), mean=True), columns=8), width="stretch",
+        st.image(decoded_picture(prior, state.seed()), width="stretch",
                  caption=t("aae.decoded.caption", prior=t(f"aae.priors.{prior}")))
     with right, page.section():
         page.heading("aae.vae.title", level=3)
-        vae = loaders.trained(beta_name(1.0))
-        page.show(figures.latent_scatter(vae.embed(test), labels, latent_labels(t("aae.prior.samples")),
-                                         background=prior_samples, limit=LIMIT), height=420)
+        loaders.trained(beta_name(1.0))
+        page.picture(codes_picture(beta_name(1.0), prior, state.seed(), False, labels, 420))
         st.caption(t("aae.vae.caption"))
 
 
@@ -104,6 +118,7 @@ def table(rows: list[dict], formats: dict[str, str]) -> None:
         t(f"aae.table.{column}"): st.column_config.NumberColumn(format=f) for column, f in formats.items()})
 
 
+page.heading("aae.prior.title")
 prior_demo()
 comparison_tables()
 page.code_behind(aae_module.AAE.train_step, aae_module.PRIORS["mixture"], aae_module.PRIORS["swiss_roll"])

@@ -14,8 +14,6 @@ page.header("discrete")
 
 @st.fragment
 def bernoulli():
-    page.heading("discrete.bernoulli.title")
-    st.latex(r"X \sim \mathrm{Ber}(p):\quad P(X=1)=p,\quad P(X=0)=1-p")
     controls, plot = page.controls_and_plot()
     with controls:
         p = state.slider(t("discrete.bernoulli.p"), "p", 0.0, 1.0, 0.3, step=0.01)
@@ -41,8 +39,6 @@ def bernoulli():
 
 @st.fragment
 def categorical():
-    page.heading("discrete.categorical.title")
-    st.latex(r"Y \sim \mathrm{Cat}(p_1,\dots,p_m):\quad P(Y=i)=p_i,\quad \sum_{i=1}^{m} p_i = 1")
     controls, plot = page.controls_and_plot()
     with controls:
         m = state.slider(t("discrete.categorical.m"), "m", 2, 20, 6)
@@ -76,8 +72,6 @@ def categorical():
 
 @st.fragment
 def rgb_pixel():
-    page.heading("discrete.rgb.title")
-    st.latex(r"(r, g, b) \sim p(R, G, B):\quad (2^{b})^{3} - 1 \text{ " + t("common.parameters") + "}")
     controls, plot = page.controls_and_plot()
     with controls:
         bits = state.slider(t("discrete.rgb.bits"), "bits", 1, 8, 8)
@@ -99,9 +93,6 @@ def rgb_pixel():
 
 @st.fragment
 def binary_pixels():
-    page.heading("discrete.binary.title")
-    st.latex(r"p(x_1,\dots,x_n),\ x_i \in \{0,1\}:\quad 2^{n} \text{ " + t("discrete.binary.states")
-             + r"},\quad 2^{n}-1 \text{ " + t("common.parameters") + "}")
     controls, plot = page.controls_and_plot()
     with controls:
         pixels = state.slider(t("discrete.binary.n"), "n", 1, 784, 64)
@@ -120,9 +111,18 @@ def binary_pixels():
     st.code(str(count), language=None, wrap_lines=True)
 
 
+page.heading("discrete.bernoulli.title")
+st.latex(r"X \sim \mathrm{Ber}(p):\quad P(X=1)=p,\quad P(X=0)=1-p")
 bernoulli()
+page.heading("discrete.categorical.title")
+st.latex(r"Y \sim \mathrm{Cat}(p_1,\dots,p_m):\quad P(Y=i)=p_i,\quad \sum_{i=1}^{m} p_i = 1")
 categorical()
+page.heading("discrete.rgb.title")
+st.latex(r"(r, g, b) \sim p(R, G, B):\quad (2^{b})^{3} - 1 \text{ " + t("common.parameters") + "}")
 rgb_pixel()
+page.heading("discrete.binary.title")
+st.latex(r"p(x_1,\dots,x_n),\ x_i \in \{0,1\}:\quad 2^{n} \text{ " + t("discrete.binary.states")
+         + r"},\quad 2^{n}-1 \text{ " + t("common.parameters") + "}")
 binary_pixels()
 
 page.code_behind(counting.full_joint_params, counting.rgb_pixel_params, distributions.bernoulli_running_frequency,

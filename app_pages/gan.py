@@ -32,9 +32,6 @@ page.prose("gan.prose")
 
 @st.fragment
 def optimal_discriminator():
-    page.heading("gan.theory.title")
-    st.latex(r"\begin{gathered}D^*_G(x)=\frac{p_{\mathrm{data}}(x)}{p_{\mathrm{data}}(x)+p_g(x)}\\"
-             r"V(D^*_G,G)=-\log 4+2\,\mathrm{JSD}\big(p_{\mathrm{data}}\,\|\,p_g\big)\end{gathered}")
     controls, plot = page.controls_and_plot()
     with controls:
         center = state.slider(t("gan.theory.center"), "center", -4.0, 4.0, 1.0, step=0.1)
@@ -67,7 +64,6 @@ def optimal_discriminator():
 
 @st.fragment
 def generator_losses():
-    page.heading("gan.losses.title")
     controls, plot = page.controls_and_plot()
     with controls:
         d_fake = state.slider(t("gan.losses.d_fake"), "d_fake", 0.01, 0.99, 0.05, step=0.01)
@@ -263,7 +259,11 @@ def gan_lab_section():
     st.fragment(run_every=refresh)(lab_display)(lab, set(views), slow)
 
 
+page.heading("gan.theory.title")
+st.latex(r"\begin{gathered}D^*_G(x)=\frac{p_{\mathrm{data}}(x)}{p_{\mathrm{data}}(x)+p_g(x)}\\"
+         r"V(D^*_G,G)=-\log 4+2\,\mathrm{JSD}\big(p_{\mathrm{data}}\,\|\,p_g\big)\end{gathered}")
 optimal_discriminator()
+page.heading("gan.losses.title")
 generator_losses()
 gan_lab_section()
 page.code_behind(gan_theory.optimal_discriminator, gan_theory.value, gan_theory.jensen_shannon,

@@ -35,7 +35,6 @@ page.errata("independence.errata.images")
 
 @st.fragment
 def parameter_counts():
-    page.heading("independence.count.title")
     controls, plot = page.controls_and_plot()
     with controls:
         structure = state.choice(t("independence.structure"), "structure", counting.STRUCTURES, "markov",
@@ -74,8 +73,6 @@ def parameter_counts():
 
 @st.fragment
 def fitted_to_digits():
-    page.heading("independence.fit.title")
-    page.prose("independence.fit.prose")
     controls, plot = page.controls_and_plot()
     with controls:
         fitted = state.choice(t("independence.structure"), "model", counted.STRUCTURES, "markov",
@@ -128,11 +125,12 @@ def fitted_to_digits():
         if isinstance(model, counted.PixelBayesNet):
             p_one = model.conditionals(digit)[0]
             surprise = metrics.surprise(digit[0], p_one)
-            page.show(figures.map_panels([
+            # a picture, not a chart: an 8 × 8 map per panel, redrawn on every press of k
+            page.picture(pictures.map_panels_svg([
                 dict(z=digit[0], title=t("independence.fit.digit"), colorscale=figures.INK, colorbar=False),
                 dict(z=p_one, title=t("independence.fit.p_one")),
                 dict(z=np.minimum(surprise, 5.0), title=t("independence.fit.surprise"), zmax=5.0, colorscale="Reds"),
-            ]), height=300)
+            ]))
             st.caption(t("independence.fit.maps_caption", logp=float(model.log_prob(digit)[0])))
         else:
             seen = int(model.count(digit)[0])
@@ -156,10 +154,6 @@ def replace_ci_table(make_independent: bool) -> None:
 
 @st.fragment
 def conditional_independence():
-    page.heading("independence.ci.title")
-    st.latex(r"\begin{gathered}x \perp y \mid z \iff p(x \mid y, z) = p(x \mid z)"
-             r"\\ p(z \mid x) = \frac{p(x \mid z)\,p(z)}{p(x)}\end{gathered}")
-    page.prose("independence.ci.prose")
     if "ci_weights" not in st.session_state:
         st.session_state.ci_weights = [6.0, 1.0, 2.0, 3.0, 2.0, 4.0, 1.0, 5.0]  # rows (x, y, z) in binary order
         st.session_state.ci_version = 0
@@ -209,8 +203,15 @@ def conditional_independence():
             )
 
 
+page.heading("independence.count.title")
 parameter_counts()
+page.heading("independence.fit.title")
+page.prose("independence.fit.prose")
 fitted_to_digits()
+page.heading("independence.ci.title")
+st.latex(r"\begin{gathered}x \perp y \mid z \iff p(x \mid y, z) = p(x \mid z)"
+         r"\\ p(z \mid x) = \frac{p(x \mid z)\,p(z)}{p(x)}\end{gathered}")
+page.prose("independence.ci.prose")
 conditional_independence()
 
 page.code_behind(counting.markov_params, counted.MarkovChain, counted.ChowLiuTree,

@@ -8,7 +8,7 @@ import streamlit as st
 from core import derivation as core_derivation
 from core import live
 from core.models.latent import vae as vae_module
-from ui import derivation, figures, loaders, page, pictures, state
+from ui import derivation, loaders, page, pictures, state
 from ui.i18n import t
 
 BETAS = [f"{beta:g}" for beta in vae_module.BETAS]
@@ -25,25 +25,20 @@ page.errata("vae.errata.recon_ln")
 page.errata("vae.errata.implicit")
 
 
-def rate_distortion_figure(current: str, extra: tuple[float, float, str] | None = None):
-    """Every β's checkpoint as a point (R, D), the current one marked, independent pixels as a line."""
+def rate_distortion_figure(current: str, extra: tuple[float, float, str] | None = None) -> str:
+    """Every β's checkpoint as a point (R, D), the current one marked, independent pixels as a
+    line, as an SVG: its only change on a press of β is where the marker sits."""
     cards = {beta: loaders.checkpoint_card(vae_module.beta_name(float(beta)))["metrics"] for beta in BETAS}
     rates = np.array([cards[b]["rate"] for b in BETAS])
     distortions = np.array([cards[b]["distortion"] for b in BETAS])
     independent = loaders.pixel_model_nll("independent", 1, 0.1, "test")
-    fig = figures.lines(rates, {t("vae.rd.curve"): distortions}, t("vae.rd.rate"), t("vae.rd.distortion"),
-                        modes={t("vae.rd.curve"): "lines+markers+text"},
-                        hover={t("vae.rd.curve"): [f"β = {b}: R = {cards[b]['rate']:.2f}, D = {cards[b]['distortion']:.2f}"
-                                                   for b in BETAS]},
-                        marker=(cards[current]["rate"], cards[current]["distortion"], t("vae.rd.current", beta=current)),
-                        hline=(independent, t("vae.rd.independent", nll=independent)))
-    fig.data[0].text = [f"β={b}" for b in BETAS]
-    fig.data[0].textposition = "top right"
-    fig.update_xaxes(range=[-0.5, 1.25 * rates.max()])  # room for the labels of the end points
-    if extra is not None:
-        fig.add_scatter(x=[extra[0]], y=[extra[1]], mode="markers", name=extra[2],
-                        marker=dict(size=14, color=figures.PALETTE[1], symbol="star"))
-    return fig
+    return pictures.curve_svg(
+        rates, distortions, [f"β={b}" for b in BETAS],
+        {"curve": t("vae.rd.curve"), "current": t("vae.rd.current", beta=current), "x": t("vae.rd.rate"),
+         "y": t("vae.rd.distortion")},
+        current=(cards[current]["rate"], cards[current]["distortion"]),
+        reference=(independent, t("vae.rd.independent", nll=independent)), extra=extra,
+        x_range=(-0.5, 1.25 * rates.max()))  # room for the labels of the end points
 
 
 def live_training(beta: str):
@@ -70,10 +65,33 @@ def live_training(beta: str):
     return trained["rate"], trained["distortion"], t("vae.live.yours", beta=beta)
 
 
+# The pictures of one β's checkpoint (and seed), drawn once per process: a press of β draws cached
+# pictures instead of decoding 144 latent points and re-plotting the encoded test digits.
+@st.cache_data(show_spinner=False, max_entries=32)
+def latent_picture(beta: str, height: int) -> str:
+    """The posterior means of the test digits, coloured by class, as an SVG."""
+    model = loaders.trained(vae_module.beta_name(float(beta)))
+    return pictures.latent_svg(model.embed(loaders.binary_digits("test")), loaders.digit_labels("test"),
+                               LATENT_LABELS, 4.0, height=height)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def manifold_picture(beta: str, side: int) -> np.ndarray:
+    """The decoder's means over a side × side grid of prior quantiles."""
+    model = loaders.trained(vae_module.beta_name(float(beta)))
+    return pictures.digit_picture(model.decode_probs(vae_module.prior_quantile_grid(side)), columns=side, cell=6, gap=2)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def samples_picture(beta: str, seed: int) -> np.ndarray:
+    """16 samples (the decoder's means) of the checkpoint of β."""
+    model = loaders.trained(vae_module.beta_name(float(beta)))
+    return pictures.digit_picture(model.sample(16, seed, mean=True), columns=8)
+
+
 @st.fragment
 @page.section()
 def beta_demo():
-    page.heading("vae.beta.title")
     controls, plot = page.controls_and_plot()
     with controls:
         beta = state.choice(t("vae.beta.beta"), "beta", BETAS, "1", widget=st.select_slider)
@@ -88,9 +106,9 @@ def beta_demo():
     with plot:
         yours = live_training(beta)
         with page.section():  # reads every β's card: a broken one disables this figure only
-            page.show(rate_distortion_figure(beta, yours), height=380)
+            page.picture(rate_distortion_figure(beta, yours))
             page.note(t("vae.rd.caption"))
-    test, labels = loaders.binary_digits("test"), loaders.digit_labels("test")
+    test = loaders.binary_digits("test")
     st.subheader(t("vae.views.title", beta=beta))
     left, right = st.columns(2, gap="large")
     with left:
@@ -99,18 +117,15 @@ def beta_demo():
         reconstructions = model.decode_probs(model.embed(originals))
         st.image(pictures.digit_picture(np.concatenate([originals, reconstructions]), columns=8), width="stretch",
                  caption=t("vae.views.reconstructions"))
-        st.image(pictures.digit_picture(model.sample(16, state.seed(), mean=True), columns=8), width="stretch",
-                 caption=t("vae.views.samples"))
-        page.show(figures.latent_scatter(model.embed(test), labels, LATENT_LABELS, limit=4.0), height=420)
+        st.image(samples_picture(beta, state.seed()), width="stretch", caption=t("vae.views.samples"))
+        page.picture(latent_picture(beta, 420))
         st.caption(t("vae.views.latent_caption"))
     with right:
-        side = 12
-        z = vae_module.prior_quantile_grid(side)
-        st.image(pictures.digit_picture(model.decode_probs(z), columns=side, cell=6, gap=2), width="stretch",
-                 caption=t("vae.views.manifold"))
+        st.image(manifold_picture(beta, 12), width="stretch", caption=t("vae.views.manifold"))
     derivation.elbo(model, test[first], state.seed())
 
 
+page.heading("vae.beta.title")
 beta_demo()
 page.prose("vae.why_gaussian")
 page.code_behind(vae_module.VAE.loss, vae_module.gaussian_kl, vae_module.reparameterize, live.train_vae,

@@ -23,9 +23,6 @@ FIT_STEPS = 400
 
 @st.fragment
 def identity():
-    page.heading("variational.identity.title")
-    st.latex(r"\begin{gathered}z \sim \mathcal{N}(0, 1),\quad x\mid z \sim \mathcal{N}(2z, 1)\\ \Rightarrow\quad "
-             r"p(x)=\mathcal{N}(x;0,5),\quad p(z\mid x)=\mathcal{N}\!\left(\tfrac{2x}{5},\tfrac{1}{5}\right)\end{gathered}")
     controls, plot = page.controls_and_plot()
     with controls:
         x = state.slider(t("variational.identity.x"), "x", -5.0, 5.0, 2.0, step=0.1)
@@ -57,7 +54,6 @@ def identity():
 
 @st.fragment
 def live_fit():
-    page.heading("variational.fit.title")
     controls, plot = page.controls_and_plot()
     with controls:
         target = state.choice(t("variational.fit.target"), "target", list(vi.TARGETS_2D), "bimodal",
@@ -99,10 +95,6 @@ def live_fit():
 
 @st.fragment
 def gaussian_kl():
-    page.heading("variational.kl.title")
-    st.latex(r"\begin{aligned}\mathrm{KL}\big(\mathcal{N}(\mu,\sigma^2)\,\|\,\mathcal{N}(0,1)\big)"
-             r"&=\tfrac12\left(\mu^2+\sigma^2-1-\ln\sigma^2\right)\\"
-             r"&\approx \frac1S\sum_{s=1}^{S}\big[\ln q(z_s)-\ln p(z_s)\big],\quad z_s\sim q\end{aligned}")
     controls, plot = page.controls_and_plot()
     with controls:
         mean = state.slider("μ", "kl_mean", -3.0, 3.0, 1.0, step=0.05)
@@ -122,8 +114,16 @@ def gaussian_kl():
         page.note(t("variational.kl.caption"))
 
 
+page.heading("variational.identity.title")
+st.latex(r"\begin{gathered}z \sim \mathcal{N}(0, 1),\quad x\mid z \sim \mathcal{N}(2z, 1)\\ \Rightarrow\quad "
+         r"p(x)=\mathcal{N}(x;0,5),\quad p(z\mid x)=\mathcal{N}\!\left(\tfrac{2x}{5},\tfrac{1}{5}\right)\end{gathered}")
 identity()
+page.heading("variational.fit.title")
 live_fit()
+page.heading("variational.kl.title")
+st.latex(r"\begin{aligned}\mathrm{KL}\big(\mathcal{N}(\mu,\sigma^2)\,\|\,\mathcal{N}(0,1)\big)"
+         r"&=\tfrac12\left(\mu^2+\sigma^2-1-\ln\sigma^2\right)\\"
+         r"&\approx \frac1S\sum_{s=1}^{S}\big[\ln q(z_s)-\ln p(z_s)\big],\quad z_s\sim q\end{aligned}")
 gaussian_kl()
 page.code_behind(vi.LinearGaussian, core_derivation.evidence_lines, vi.fit_gaussian, vi.kl_to_standard_normal,
                  vi.kl_monte_carlo)

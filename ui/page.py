@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+import re
 
 import streamlit as st
 
@@ -78,6 +79,14 @@ def show(fig, height: int = 360) -> None:
         margin=dict(l=10, r=10, t=40 if fig.layout.title.text or fig.layout.annotations else 10, b=10),
     )
     st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
+
+
+def picture(svg: str) -> None:
+    """An SVG picture (ui.pictures) at its own size, scaled as figures are in classroom mode, never
+    wider than its column: where a figure is redrawn on every press and Plotly's interactivity
+    would bring nothing, an image costs the browser a fraction of a chart."""
+    width = float(re.search(r'viewBox="0 0 ([0-9.]+) ', svg).group(1))
+    st.image(svg, width=int(width * (CLASSROOM_SCALE if classroom() else 1.0)))
 
 
 @contextlib.contextmanager

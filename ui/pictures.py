@@ -11,7 +11,7 @@ from html import escape
 import numpy as np
 
 from core.data import SIDE
-from ui.figures import PALETTE
+from ui.figures import DIGIT_COLORS, PALETTE
 
 MISSING_RGB = (250, 214, 165)  # a pale orange: "no pixel here" (NaN), e.g. the pieces a puzzle lacks
 
@@ -99,3 +99,239 @@ def histogram_svg(series: dict[str, np.ndarray], x_title: str, bins: int = 30,
     parts.append(f'<text x="{width / 2}" y="{height - 6}" font-size="14" text-anchor="middle">{escape(x_title)}</text>')
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
             f'font-family="sans-serif" fill="#111827">' + "".join(parts) + "</svg>")
+
+
+# ----------------------------------------------------------------------------
+# A 2-D latent space as an SVG picture: redrawn on every press of the widgets that change it,
+# where a Plotly scatter of 1,360 markers costs the browser about half a second each time.
+
+GRID_COLOR, TICK_COLOR, TEXT_COLOR = "#e5e7eb", "#6b7280", "#111827"  # as Streamlit's Plotly theme
+
+
+def colorscale(name: str) -> list[tuple[float, tuple[int, int, int]]]:
+    """Plotly's colour scale `name` ("RdBu", "Viridis", "Greys", …), as the Python package hands
+    it to plotly.js, as (position, RGB) stops."""
+    from plotly.colors import get_colorscale, hex_to_rgb, unlabel_rgb
+
+    return [(float(position), tuple(int(v) for v in (hex_to_rgb(color) if color.startswith("#") else unlabel_rgb(color))))
+            for position, color in get_colorscale(name)]
+
+
+RDBU = colorscale("RdBu")  # dark red at 0, dark blue at 1
+
+
+def _colors(values: np.ndarray, scale=RDBU) -> np.ndarray:
+    """Values in [0, 1] as RGB (..., 3) floats along a piecewise-linear colour scale."""
+    stops = np.array([position for position, _ in scale])
+    rgb = np.array([color for _, color in scale], dtype=np.float64)
+    values = np.clip(values, 0, 1)
+    return np.stack([np.interp(values, stops, rgb[:, channel]) for channel in range(3)], axis=-1)
+
+
+def _png_uri(rgb: np.ndarray) -> str:
+    """An (H, W, 3) uint8 array as a PNG data URI."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(rgb).save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def _minus(text: str) -> str:
+    return text.replace("-", "−")
+
+
+def latent_svg(points: np.ndarray, classes: np.ndarray, labels: dict[str, str], limit: float,
+               background: np.ndarray | None = None, heat: tuple[np.ndarray, np.ndarray] | None = None,
+               height: int = 480) -> str:
+    """The picture of ui.figures.latent_scatter as an SVG: encoded digits coloured by class (a colour
+    bar of the ten classes), optionally over grey samples of a prior (`background`, with a legend)
+    and a heatmap (axis, values on axis × axis) such as a discriminator's output, in the square
+    [−limit, limit]² (labels: digit, background, heat, z1, z2)."""
+    top, bottom, left = (36 if background is not None else 14), 48, 56
+    side = height - top - bottom
+    bar_x = left + side + 22
+    width = bar_x + 10 + 46
+    x = lambda v: left + (v + limit) / (2 * limit) * side
+    y = lambda v: top + (limit - v) / (2 * limit) * side
+    parts = [f'<clipPath id="plot"><rect x="{left}" y="{top}" width="{side}" height="{side}"/></clipPath>']
+    ticks, decimals = round_ticks(-limit, limit, most=9)
+    for tick in ticks:
+        label = _minus(f"{tick:.{decimals}f}")
+        parts.append(f'<line x1="{left}" y1="{y(tick):.1f}" x2="{left + side}" y2="{y(tick):.1f}" stroke="{GRID_COLOR}"/>'
+                     f'<text x="{x(tick):.1f}" y="{top + side + 17}" text-anchor="middle" fill="{TICK_COLOR}">{label}</text>'
+                     f'<text x="{left - 7}" y="{y(tick) + 4:.1f}" text-anchor="end" fill="{TICK_COLOR}">{label}</text>')
+    parts.append(f'<text x="{left + side / 2}" y="{height - 8}" text-anchor="middle">{escape(labels["z1"])}</text>'
+                 f'<text transform="translate(16 {top + side / 2}) rotate(-90)" text-anchor="middle">'
+                 f'{escape(labels["z2"])}</text>')
+    if heat is not None:
+        axis, values = heat
+        step = (axis[-1] - axis[0]) / (len(axis) - 1)
+        rgb = (255 - 0.55 * (255 - _colors(np.asarray(values, dtype=np.float64)[::-1]))).round().astype(np.uint8)
+        x0, x1 = x(axis[0] - step / 2), x(axis[-1] + step / 2)
+        y0, y1 = y(axis[-1] + step / 2), y(axis[0] - step / 2)
+        parts.append(f'<image clip-path="url(#plot)" x="{x0:.1f}" y="{y0:.1f}" width="{x1 - x0:.1f}" '
+                     f'height="{y1 - y0:.1f}" preserveAspectRatio="none" style="image-rendering:pixelated" '
+                     f'href="{_png_uri(rgb)}"/>')
+    if background is not None:
+        dots = "".join(f'<circle cx="{x(a):.1f}" cy="{y(b):.1f}" r="2"/>' for a, b in background)
+        parts.append(f'<g clip-path="url(#plot)" fill="rgb(60,60,60)" fill-opacity="0.35">{dots}</g>')
+    colors = [DIGIT_COLORS[int(c)] for c in classes]
+    dots = "".join(f'<circle cx="{x(a):.1f}" cy="{y(b):.1f}" r="3.5" fill="{color}"/>'
+                   for (a, b), color in zip(points, colors))
+    parts.append(f'<g clip-path="url(#plot)" stroke="white" stroke-width="0.5">{dots}</g>')
+    # the colour bar of the ten classes (the upper half when the heatmap's bar is below it)
+    bar_top, bar_bottom = (top, top + 0.45 * side) if heat is not None else (top + 0.05 * side, top + 0.95 * side)
+    cell = (bar_bottom - bar_top) / 10
+    for digit, color in enumerate(DIGIT_COLORS):
+        row = bar_bottom - (digit + 1) * cell
+        parts.append(f'<rect x="{bar_x}" y="{row:.1f}" width="10" height="{cell:.1f}" fill="{color}"/>'
+                     f'<text x="{bar_x + 15}" y="{row + cell / 2 + 4:.1f}" fill="{TICK_COLOR}">{digit}</text>')
+    if heat is not None:
+        low, high = top + 0.6 * side, top + side
+        stops = "".join(f'<stop offset="{position:g}" stop-color="rgb{color}"/>' for position, color in RDBU)
+        parts.append(f'<linearGradient id="heat" x1="0" y1="1" x2="0" y2="0">{stops}</linearGradient>'
+                     f'<rect x="{bar_x}" y="{low:.1f}" width="10" height="{high - low:.1f}" fill="url(#heat)"/>'
+                     f'<text x="{bar_x - 2}" y="{low - 8:.1f}">{escape(labels["heat"])}</text>')
+        for tick in (0, 0.5, 1):
+            parts.append(f'<text x="{bar_x + 15}" y="{high - tick * (high - low) + 4:.1f}" fill="{TICK_COLOR}">'
+                         f'{tick:g}</text>')
+    if background is not None:  # the legend, over the plot as Plotly's
+        digit_name = labels["digit"].format(digit="0–9")
+        parts.append(f'<circle cx="{left + 8}" cy="14" r="3" fill="rgb(60,60,60)" fill-opacity="0.5"/>'
+                     f'<text x="{left + 18}" y="18">{escape(labels["background"])}</text>')
+        offset = left + 18 + 7.5 * len(labels["background"]) + 24
+        parts.append(f'<circle cx="{offset:.1f}" cy="14" r="3.5" fill="{DIGIT_COLORS[1]}"/>'
+                     f'<text x="{offset + 10:.1f}" y="18">{escape(digit_name)}</text>')
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+            f'font-family="sans-serif" font-size="13" fill="{TEXT_COLOR}">' + "".join(parts) + "</svg>")
+
+
+def _rgb(color) -> str:
+    return "rgb({},{},{})".format(*(int(round(v)) for v in color))
+
+
+def _color_bar(key: str, x: float, top: float, bottom: float, low: float, high: float, scale, title: str = "") -> str:
+    """A vertical colour bar 10 px wide from `top` to `bottom`, for values low (bottom) to high
+    (top), with round ticks on its right and an optional title above; `key` names its gradient."""
+    stops = "".join(f'<stop offset="{position:g}" stop-color="{_rgb(color)}"/>' for position, color in scale)
+    parts = [f'<linearGradient id="{key}" x1="0" y1="1" x2="0" y2="0">{stops}</linearGradient>'
+             f'<rect x="{x:.1f}" y="{top:.1f}" width="10" height="{bottom - top:.1f}" fill="url(#{key})"/>']
+    ticks, decimals = round_ticks(low, high, most=5)
+    for tick in ticks:
+        at = bottom - (tick - low) / ((high - low) or 1) * (bottom - top)
+        parts.append(f'<text x="{x + 14:.1f}" y="{at + 4:.1f}" fill="{TICK_COLOR}">{_minus(f"{tick:.{decimals}f}")}</text>')
+    if title:
+        parts.append(f'<text x="{x - 2:.1f}" y="{top - 8:.1f}">{escape(title)}</text>')
+    return "".join(parts)
+
+
+def map_panels_svg(panels: list[dict], width: int = 660) -> str:
+    """The picture of ui.figures.map_panels as an SVG: maps side by side, each a grid of cells
+    (row 0 at the top) with its title above and, unless colorbar=False, a colour bar; a panel is
+    dict(z=(64,) or 2-D, title=str, zmin=0, zmax=1.0, colorscale="Viridis", colorbar=bool,
+    mark=(row, col) to outline one cell)."""
+    slot = width / len(panels)
+    side = slot - 52
+    height = int(32 + side + 12)
+    parts = []
+    for index, panel in enumerate(panels):
+        values = np.asarray(panel["z"], dtype=np.float64)
+        values = values.reshape(SIDE, SIDE) if values.ndim == 1 else values
+        rows, columns = values.shape
+        low, high = panel.get("zmin", 0), panel.get("zmax", 1.0)
+        scale = colorscale(panel.get("colorscale", "Viridis"))
+        colors = _colors((values - low) / ((high - low) or 1), scale)
+        left, top = index * slot + 4, 32
+        cell_w, cell_h = side / columns, side / rows
+        parts.append(f'<text x="{left + side / 2:.1f}" y="18" text-anchor="middle" font-size="14">'
+                     f'{escape(panel["title"])}</text>')
+        parts += [f'<rect x="{left + c * cell_w:.2f}" y="{top + r * cell_h:.2f}" width="{cell_w + 0.3:.2f}" '
+                  f'height="{cell_h + 0.3:.2f}" fill="{_rgb(colors[r, c])}"/>'
+                  for r in range(rows) for c in range(columns)]
+        if "mark" in panel:
+            r, c = panel["mark"]
+            parts.append(f'<rect x="{left + c * cell_w:.1f}" y="{top + r * cell_h:.1f}" width="{cell_w:.1f}" '
+                         f'height="{cell_h:.1f}" fill="none" stroke="#d1495b" stroke-width="3"/>')
+        if panel.get("colorbar", True):
+            parts.append(_color_bar(f"bar{index}", left + side + 8, top + 0.05 * side, top + 0.95 * side, low, high,
+                                    scale))
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+            f'font-family="sans-serif" font-size="13" fill="{TEXT_COLOR}">' + "".join(parts) + "</svg>")
+
+
+def _marker(shape: str, x: float, y: float, size: float, fill: str, stroke: str = "white") -> str:
+    """A diamond, star or dot of `size` px centred at (x, y), as Plotly draws its markers."""
+    r = size / 2 * (1.3 if shape in ("diamond", "star") else 1)  # Plotly's diamonds and stars are larger than dots
+    if shape == "diamond":
+        points = [(x, y - r), (x + r, y), (x, y + r), (x - r, y)]
+    elif shape == "star":
+        points = [(x + (r if k % 2 == 0 else 0.45 * r) * np.sin(k * np.pi / 5),
+                   y - (r if k % 2 == 0 else 0.45 * r) * np.cos(k * np.pi / 5)) for k in range(10)]
+    else:
+        return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" fill="{fill}" stroke="{stroke}" stroke-width="1"/>'
+    return (f'<polygon points="{" ".join(f"{a:.1f},{b:.1f}" for a, b in points)}" fill="{fill}" '
+            f'stroke="{stroke}" stroke-width="1.5"/>')
+
+
+def curve_svg(x: np.ndarray, y: np.ndarray, point_labels: list[str], labels: dict[str, str],
+              current: tuple[float, float], reference: tuple[float, str] | None = None,
+              extra: tuple[float, float, str] | None = None, x_range: tuple[float, float] | None = None,
+              width: int = 640, height: int = 380) -> str:
+    """A curve through labelled points (ui.figures.lines with mode "lines+markers+text") as an SVG,
+    with the current point marked by a diamond, an optional dashed horizontal reference line with
+    its text, and an optional extra point drawn as a star; a legend above (labels: curve, current,
+    extra, x, y)."""
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    left, right, top, bottom = 62, width - 12, 40, height - 50
+    x_low, x_high = x_range if x_range is not None else (x.min(), x.max())
+    ys = [*y, current[1]] + ([reference[0]] if reference else []) + ([extra[1]] if extra else [])
+    pad = 0.06 * ((max(ys) - min(ys)) or 1)
+    y_low, y_high = min(ys) - pad, max(ys) + pad
+    px = lambda v: left + (v - x_low) / ((x_high - x_low) or 1) * (right - left)
+    py = lambda v: bottom - (v - y_low) / ((y_high - y_low) or 1) * (bottom - top)
+    color = PALETTE[0]
+    parts = []
+    ticks, decimals = round_ticks(y_low, y_high, most=6)
+    for tick in ticks:
+        parts.append(f'<line x1="{left}" y1="{py(tick):.1f}" x2="{right}" y2="{py(tick):.1f}" stroke="{GRID_COLOR}"/>'
+                     f'<text x="{left - 8}" y="{py(tick) + 4:.1f}" text-anchor="end" fill="{TICK_COLOR}">'
+                     f'{_minus(f"{tick:.{decimals}f}")}</text>')
+    ticks, decimals = round_ticks(x_low, x_high, most=6)
+    for tick in ticks:
+        parts.append(f'<text x="{px(tick):.1f}" y="{bottom + 20}" text-anchor="middle" fill="{TICK_COLOR}">'
+                     f'{_minus(f"{tick:.{decimals}f}")}</text>')
+    parts.append(f'<text x="{(left + right) / 2:.1f}" y="{height - 8}" text-anchor="middle" fill="{TICK_COLOR}">'
+                 f'{escape(labels["x"])}</text>'
+                 f'<text transform="translate(18 {(top + bottom) / 2:.1f}) rotate(-90)" text-anchor="middle" '
+                 f'fill="{TICK_COLOR}">{escape(labels["y"])}</text>')
+    if reference is not None:
+        level, text = reference
+        parts.append(f'<line x1="{left}" y1="{py(level):.1f}" x2="{right}" y2="{py(level):.1f}" stroke="#444" '
+                     f'stroke-width="2" stroke-dasharray="9,5"/>'
+                     f'<text x="{right}" y="{py(level) - 6:.1f}" text-anchor="end" fill="{TICK_COLOR}">'
+                     f'{escape(text)}</text>')
+    path = " ".join(f"{'M' if i == 0 else 'L'}{px(a):.1f} {py(b):.1f}" for i, (a, b) in enumerate(zip(x, y)))
+    parts.append(f'<path d="{path}" fill="none" stroke="{color}" stroke-width="2.5"/>')
+    for a, b, text in zip(x, y, point_labels):
+        parts.append(f'<circle cx="{px(a):.1f}" cy="{py(b):.1f}" r="3.5" fill="{color}"/>'
+                     f'<text x="{px(a) + 5:.1f}" y="{py(b) - 6:.1f}" fill="{TICK_COLOR}">{escape(text)}</text>')
+    parts.append(_marker("diamond", px(current[0]), py(current[1]), 15, "#111"))
+    legend = [("curve", labels["curve"]), ("diamond", labels["current"])]
+    if extra is not None:
+        parts.append(_marker("star", px(extra[0]), py(extra[1]), 14, PALETTE[1]))
+        legend.append(("star", extra[2]))
+    offset = left
+    for glyph, name in legend:  # Plotly's horizontal legend above the plot
+        if glyph == "curve":
+            parts.append(f'<line x1="{offset}" y1="14" x2="{offset + 30}" y2="14" stroke="{color}" stroke-width="2.5"/>'
+                         f'<circle cx="{offset + 15}" cy="14" r="3.5" fill="{color}"/>')
+        else:
+            parts.append(_marker(glyph, offset + 15, 14, 13, "#111" if glyph == "diamond" else PALETTE[1]))
+        parts.append(f'<text x="{offset + 36}" y="18">{escape(name)}</text>')
+        offset += 36 + 7.5 * len(name) + 24
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+            f'font-family="sans-serif" font-size="13" fill="{TEXT_COLOR}">' + "".join(parts) + "</svg>")
