@@ -29,7 +29,8 @@ def latent_labels(background: str) -> dict[str, str]:
 # The pictures of this demo, per prior (and seed): a press of the prior or the critic switch draws
 # cached SVGs and a PNG instead of recomputing and re-plotting 2 × 1,360 points.
 @st.cache_data(show_spinner=False, max_entries=64)
-def codes_picture(name: str, prior: str, seed: int, critic: bool, labels: dict[str, str], height: int) -> str:
+def codes_picture(name: str, prior: str, seed: int, critic: bool, labels: dict[str, str], height: int,
+                  text: float) -> str:
     """The codes of the test digits under checkpoint `name` (an AAE or the VAE) over samples of
     `prior`, and with `critic` the AAE's discriminator D(z) on a grid, as an SVG."""
     model = loaders.trained(name)
@@ -39,7 +40,8 @@ def codes_picture(name: str, prior: str, seed: int, critic: bool, labels: dict[s
         grid = np.stack(np.meshgrid(axis, axis), axis=-1).reshape(-1, 2)
         heat = (axis, model.discriminator_probs(grid).reshape(len(axis), len(axis)))
     return pictures.latent_svg(model.embed(loaders.binary_digits("test")), loaders.digit_labels("test"), labels,
-                               LIMIT, background=aae_module.sample_prior(prior, 1000, seed), heat=heat, height=height)
+                               LIMIT, background=aae_module.sample_prior(prior, 1000, seed), heat=heat, height=height,
+                               text=text)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -66,7 +68,7 @@ def prior_demo():
         st.caption(t("aae.prior.floor", floor=metrics["energy_floor"]))
     labels = latent_labels(t("aae.prior.samples"))
     with plot:
-        page.picture(codes_picture(f"aae_{prior}", prior, state.seed(), show_critic, labels, 480))
+        page.picture(codes_picture(f"aae_{prior}", prior, state.seed(), show_critic, labels, 480, page.text_scale()))
         match = prior_match(metrics["energy"], metrics["energy_floor"])
         st.caption(t("aae.prior.caption") + " " + t(f"aae.prior.match.{match}", energy=metrics["energy"],
                                                      floor=metrics["energy_floor"],
@@ -79,7 +81,7 @@ def prior_demo():
     with right, page.section():
         page.heading("aae.vae.title", level=3)
         loaders.trained(beta_name(1.0))
-        page.picture(codes_picture(beta_name(1.0), prior, state.seed(), False, labels, 420))
+        page.picture(codes_picture(beta_name(1.0), prior, state.seed(), False, labels, 420, page.text_scale()))
         st.caption(t("aae.vae.caption"))
 
 

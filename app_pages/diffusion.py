@@ -27,9 +27,6 @@ page.prose("diffusion.prose")
 
 @st.fragment
 def forward_process():
-    page.heading("diffusion.forward.title")
-    st.latex(r"q(x_t\mid x_0)=\mathcal N\big(\sqrt{\bar\alpha_t}\,x_0,\ (1-\bar\alpha_t)\,I\big),\qquad"
-             r"\bar\alpha_t=\prod_{s=1}^{t}(1-\beta_s)")
     controls, plot = page.controls_and_plot()
     test = loaders.gray_digits("test")
     with controls:
@@ -59,7 +56,6 @@ def forward_process():
 @st.fragment
 @page.section()
 def samples():
-    page.heading("diffusion.samples.title")
     controls, plot = page.controls_and_plot()
     with controls:
         steps = state.slider(t("diffusion.samples.steps"), "steps", 5, 100, 50)
@@ -91,7 +87,10 @@ def samples():
         page.show(figures.denoising_animation(frames, times, t("diffusion.reverse.play"), "t"), height=380)
         st.caption(t("diffusion.reverse.caption"))
 
-    page.heading("diffusion.quality.title", level=3)
+
+
+@page.section()
+def quality_against_steps():
     card = loaders.checkpoint_card("diffusion")["metrics"]
     dcgan_ratio = loaders.checkpoint_card("dcgan")["metrics"]["fd_ratio"]
     curve = {key: [card[f"{recipe.sampler_name(s)}_{key}"] for s in recipe.SAMPLER_STEPS]
@@ -145,9 +144,6 @@ def lab_view(model: toy.ToyDiffusion, step: int, sampler: str) -> None:
 
 @st.fragment
 def lab():
-    page.heading("diffusion.lab.title")
-    st.latex(r"s_\theta(x,t)=\nabla_x\log q_t(x)\approx-\frac{\epsilon_\theta(x,t)}{\sqrt{1-\bar\alpha_t}}")
-    page.prose("diffusion.lab.prose")
     first, second, third = st.columns([2, 1, 2])
     with first:
         target = state.choice(t("diffusion.lab.target"), "toy_target", list(TOY_2D), "moons",
@@ -162,30 +158,31 @@ def lab():
     lab_view(model, step, sampler)
 
 
-@st.fragment
-@page.section()
-def loss():
-    page.heading("diffusion.loss.title")
+def loss_derivation():
+    """The two ELBOs side by side and the reduction of one denoising term: no checkpoint, no widget."""
     vae_column, diffusion_column = st.columns(2, gap="large")
     with vae_column:
         st.markdown(f"**{t('diffusion.loss.vae')}**")
-        st.latex(r"\log p_\theta(x)\ \ge\ \underbrace{\mathbb E_{q_\phi(z\mid x)}\big[\log p_\theta(x\mid z)\big]}"
-                 r"_{\text{reconstruction}}\ -\ \underbrace{\mathrm{KL}\big(q_\phi(z\mid x)\,\|\,p(z)\big)}"
-                 r"_{\text{prior fitting}}")
+        st.latex(r"\begin{aligned}-\log p_\theta(x)\ \le\ &\underbrace{\mathrm{KL}\big(q_\phi(z|x)\,\|\,p(z)\big)}"
+                 r"_{\text{prior fitting}}\\&\underbrace{-\,\mathbb E_{q_\phi(z|x)}\log p_\theta(x|z)}"
+                 r"_{\text{reconstruction}}\end{aligned}")
         page.prose("diffusion.loss.vae_text")
     with diffusion_column:
         st.markdown(f"**{t('diffusion.loss.diffusion')}**")
-        st.latex(r"\begin{aligned}-\log p_\theta(x_0)\ \le\ &\underbrace{\mathrm{KL}\big(q(x_T\mid x_0)\,\|\,p(x_T)\big)}"
-                 r"_{L_T\text{: prior fitting}}\\&+\sum_{t=2}^{T}\underbrace{\mathbb E_q\,\mathrm{KL}\big("
-                 r"q(x_{t-1}\mid x_t,x_0)\,\|\,p_\theta(x_{t-1}\mid x_t)\big)}_{L_{t-1}\text{: denoising matching}}\\"
-                 r"&\underbrace{-\,\mathbb E_q\log p_\theta(x_0\mid x_1)}_{L_0\text{: reconstruction}}\end{aligned}")
+        st.latex(r"\begin{aligned}-\log p_\theta(x_0)&\le\underbrace{L_T}_{\text{prior fitting}}"
+                 r"+\sum_{t=2}^{T}\underbrace{L_{t-1}}_{\text{denoising}}+\underbrace{L_0}_{\text{reconstruction}}\\"
+                 r"L_T&=\mathrm{KL}\big(q(x_T|x_0)\,\|\,p(x_T)\big)\\"
+                 r"L_{t-1}&=\mathbb E_q\,\mathrm{KL}\big(q(x_{t-1}|x_t,x_0)\,\|\,p_\theta(x_{t-1}|x_t)\big)\\"
+                 r"L_0&=-\,\mathbb E_q\log p_\theta(x_0|x_1)\end{aligned}")
         page.prose("diffusion.loss.diffusion_text")
     page.heading("diffusion.loss.reduction", level=3)
     st.latex(r"\begin{aligned}q(x_{t-1}\mid x_t,x_0)&=\mathcal N\big(\tilde\mu_t(x_t,x_0),\ \tilde\beta_t I\big),"
              r"\quad \tilde\beta_t=\frac{1-\bar\alpha_{t-1}}{1-\bar\alpha_t}\beta_t,\quad"
              r"\tilde\mu_t=\frac{1}{\sqrt{\alpha_t}}\Big(x_t-\frac{\beta_t}{\sqrt{1-\bar\alpha_t}}\,\epsilon\Big)\\"
              r"p_\theta(x_{t-1}\mid x_t)&=\mathcal N\big(\mu_\theta(x_t,t),\ \sigma_t^2 I\big),"
-             r"\quad\sigma_t^2=\tilde\beta_t,\quad\mu_\theta=\frac{1}{\sqrt{\alpha_t}}\Big(x_t-\frac{\beta_t}{\sqrt{1-\bar\alpha_t}}\,\epsilon_\theta(x_t,t)\Big)\\"
+             r"\quad\sigma_t^2=\tilde\beta_t,\quad"
+             r"\mu_\theta=\frac{1}{\sqrt{\alpha_t}}\Big(x_t-\frac{\beta_t}{\sqrt{1-\bar\alpha_t}}"
+             r"\,\epsilon_\theta(x_t,t)\Big)\\"
              r"L_{t-1}&=\mathbb E_q\,\frac{\|\tilde\mu_t-\mu_\theta\|^2}{2\sigma_t^2}"
              r"=\mathbb E\Big[\underbrace{\frac{\beta_t^2}{2\sigma_t^2\,\alpha_t\,(1-\bar\alpha_t)}}_{\lambda_t}"
              r"\,\big\|\epsilon-\epsilon_\theta(x_t,t)\big\|^2\Big]\\"
@@ -193,13 +190,18 @@ def loss():
              r"\big(\sqrt{\bar\alpha_t}\,x_0+\sqrt{1-\bar\alpha_t}\,\epsilon,\ t\big)\big\|^2"
              r"\quad(\lambda_t\to 1)\end{aligned}")
     page.prose("diffusion.loss.reduction_text")
+
+
+@st.fragment
+@page.section()
+def loss_of_one_digit():
     controls, plot = page.controls_and_plot()
     test = loaders.gray_digits("test")
     with controls:
         index = state.slider(t("diffusion.loss.digit"), "elbo_digit", 0, len(test) - 1, 0)
         st.image(pictures.digit_picture(test[index][None], columns=1, vmax=16, cell=16), width=140)
         terms = loaders.diffusion_elbo(index)
-        st.metric("L_T", f"{terms.prior:.4f}", help=t("diffusion.loss.prior_help"))
+        st.metric("L_T", f"{terms.prior:.1e}", help=t("diffusion.loss.prior_help"))
         st.metric("Σ L_{t−1}", f"{terms.denoising:.1f}")
         st.metric("L_0", f"{terms.reconstruction:.2f}", help=t("diffusion.loss.reconstruction_help"))
         st.metric(t("diffusion.loss.total"), f"{terms.total:.1f}",
@@ -211,9 +213,20 @@ def loss():
         st.caption(t("diffusion.loss.caption", gap=terms.kl_gap, simple=terms.simple))
 
 
+page.heading("diffusion.forward.title")
+st.latex(r"q(x_t\mid x_0)=\mathcal N\big(\sqrt{\bar\alpha_t}\,x_0,\ (1-\bar\alpha_t)\,I\big),\qquad"
+         r"\bar\alpha_t=\prod_{s=1}^{t}(1-\beta_s)")
 forward_process()
+page.heading("diffusion.samples.title")
 samples()
+page.heading("diffusion.quality.title", level=3)
+quality_against_steps()
+page.heading("diffusion.lab.title")
+st.latex(r"s_\theta(x,t)=\nabla_x\log q_t(x)\approx-\frac{\epsilon_\theta(x,t)}{\sqrt{1-\bar\alpha_t}}")
+page.prose("diffusion.lab.prose")
 lab()
-loss()
+page.heading("diffusion.loss.title")
+loss_derivation()
+loss_of_one_digit()
 page.code_behind(ddpm.q_sample, ddpm.Diffusion.loss, ddpm.ddpm_sample, ddpm.ddim_sample, ddpm.UNet.forward,
                  toy.ToyDiffusion.score, elbo.noise_matching_weight, elbo.elbo_terms)

@@ -1,6 +1,7 @@
 """Discrete distributions: Bernoulli, categorical, one RGB pixel, n binary pixels.
 
-Each section is a fragment: moving its slider reruns only that section."""
+Each section is a fragment: moving its slider reruns only that section; its heading and formula,
+which never change, are drawn outside it."""
 
 import numpy as np
 import streamlit as st

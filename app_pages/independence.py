@@ -1,7 +1,8 @@
 """Independence & the chain rule: parameter counts of each structure, the same
 structures fitted to the digits, and a conditional-independence explorer.
 
-Each section is a fragment: moving its widgets reruns only that section."""
+Each section is a fragment: moving its widgets reruns only that section; its heading, formula
+and prose, which never change, are drawn outside it."""
 
 import numpy as np
 import streamlit as st
@@ -130,7 +131,7 @@ def fitted_to_digits():
                 dict(z=digit[0], title=t("independence.fit.digit"), colorscale=figures.INK, colorbar=False),
                 dict(z=p_one, title=t("independence.fit.p_one")),
                 dict(z=np.minimum(surprise, 5.0), title=t("independence.fit.surprise"), zmax=5.0, colorscale="Reds"),
-            ]))
+            ], text=page.text_scale()))
             st.caption(t("independence.fit.maps_caption", logp=float(model.log_prob(digit)[0])))
         else:
             seen = int(model.count(digit)[0])

@@ -38,7 +38,8 @@ def rate_distortion_figure(current: str, extra: tuple[float, float, str] | None 
          "y": t("vae.rd.distortion")},
         current=(cards[current]["rate"], cards[current]["distortion"]),
         reference=(independent, t("vae.rd.independent", nll=independent)), extra=extra,
-        x_range=(-0.5, 1.25 * rates.max()))  # room for the labels of the end points
+        x_range=(-0.5, 1.25 * rates.max()),  # room for the labels of the end points
+        text=page.text_scale())
 
 
 def live_training(beta: str):
@@ -68,11 +69,11 @@ def live_training(beta: str):
 # The pictures of one β's checkpoint (and seed), drawn once per process: a press of β draws cached
 # pictures instead of decoding 144 latent points and re-plotting the encoded test digits.
 @st.cache_data(show_spinner=False, max_entries=32)
-def latent_picture(beta: str, height: int) -> str:
+def latent_picture(beta: str, height: int, text: float) -> str:
     """The posterior means of the test digits, coloured by class, as an SVG."""
     model = loaders.trained(vae_module.beta_name(float(beta)))
     return pictures.latent_svg(model.embed(loaders.binary_digits("test")), loaders.digit_labels("test"),
-                               LATENT_LABELS, 4.0, height=height)
+                               LATENT_LABELS, 4.0, height=height, text=text)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -118,7 +119,7 @@ def beta_demo():
         st.image(pictures.digit_picture(np.concatenate([originals, reconstructions]), columns=8), width="stretch",
                  caption=t("vae.views.reconstructions"))
         st.image(samples_picture(beta, state.seed()), width="stretch", caption=t("vae.views.samples"))
-        page.picture(latent_picture(beta, 420))
+        page.picture(latent_picture(beta, 420, page.text_scale()))
         st.caption(t("vae.views.latent_caption"))
     with right:
         st.image(manifold_picture(beta, 12), width="stretch", caption=t("vae.views.manifold"))

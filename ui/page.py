@@ -81,12 +81,18 @@ def show(fig, height: int = 360) -> None:
     st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
 
 
+def text_scale() -> float:
+    """How much larger the lettering of an SVG picture is drawn in the current mode."""
+    return CLASSROOM_SCALE if classroom() else 1.0
+
+
 def picture(svg: str) -> None:
-    """An SVG picture (ui.pictures) at its own size, scaled as figures are in classroom mode, never
-    wider than its column: where a figure is redrawn on every press and Plotly's interactivity
-    would bring nothing, an image costs the browser a fraction of a chart."""
+    """An SVG picture (ui.pictures) at its own size, never wider than its column: where a figure is
+    redrawn on every press and Plotly's interactivity would bring nothing, an image costs the
+    browser a fraction of a chart. Draw it with `text=text_scale()`: a picture that its column
+    shrinks shrinks its text too, so classroom mode enlarges the lettering, not the picture."""
     width = float(re.search(r'viewBox="0 0 ([0-9.]+) ', svg).group(1))
-    st.image(svg, width=int(width * (CLASSROOM_SCALE if classroom() else 1.0)))
+    st.image(svg, width=int(width))
 
 
 @contextlib.contextmanager

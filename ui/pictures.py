@@ -144,28 +144,48 @@ def _minus(text: str) -> str:
     return text.replace("-", "−")
 
 
+def _text_width(text: str, size: float) -> float:
+    """About how wide `text` is drawn at `size` px: Korean (and other wide) characters take a
+    full em, the rest a little over half of one (an SVG in an <img> cannot measure its text)."""
+    import unicodedata
+
+    return size * sum(1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.58 for ch in text)
+
+
+def _svg(width: float, height: float, size: float, parts: list[str]) -> str:
+    """An SVG document of `parts`, text `size` px in the theme's colours."""
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:.0f}" width="{width:.0f}" '
+            f'height="{height:.0f}" font-family="sans-serif" font-size="{size:.1f}" fill="{TEXT_COLOR}">'
+            + "".join(parts) + "</svg>")
+
+
 def latent_svg(points: np.ndarray, classes: np.ndarray, labels: dict[str, str], limit: float,
                background: np.ndarray | None = None, heat: tuple[np.ndarray, np.ndarray] | None = None,
-               height: int = 480) -> str:
+               height: int = 480, text: float = 1.0) -> str:
     """The picture of ui.figures.latent_scatter as an SVG: encoded digits coloured by class (a colour
     bar of the ten classes), optionally over grey samples of a prior (`background`, with a legend)
     and a heatmap (axis, values on axis × axis) such as a discriminator's output, in the square
-    [−limit, limit]² (labels: digit, background, heat, z1, z2)."""
-    top, bottom, left = (36 if background is not None else 14), 48, 56
+    [−limit, limit]² (labels: digit, background, heat, z1, z2); `text` scales the lettering."""
+    f = 13 * text  # font size; every margin that holds text grows with it
+    top, bottom, left = (2.8 * f if background is not None else 1.1 * f), 3.7 * f, 4.3 * f
     side = height - top - bottom
-    bar_x = left + side + 22
-    width = bar_x + 10 + 46
+    bar_x = left + side + 1.7 * f
+    width = bar_x + 10 + 3.6 * f
     x = lambda v: left + (v + limit) / (2 * limit) * side
     y = lambda v: top + (limit - v) / (2 * limit) * side
-    parts = [f'<clipPath id="plot"><rect x="{left}" y="{top}" width="{side}" height="{side}"/></clipPath>']
+    parts = [f'<clipPath id="plot"><rect x="{left:.1f}" y="{top:.1f}" width="{side:.1f}" height="{side:.1f}"/></clipPath>']
     ticks, decimals = round_ticks(-limit, limit, most=9)
     for tick in ticks:
         label = _minus(f"{tick:.{decimals}f}")
-        parts.append(f'<line x1="{left}" y1="{y(tick):.1f}" x2="{left + side}" y2="{y(tick):.1f}" stroke="{GRID_COLOR}"/>'
-                     f'<text x="{x(tick):.1f}" y="{top + side + 17}" text-anchor="middle" fill="{TICK_COLOR}">{label}</text>'
-                     f'<text x="{left - 7}" y="{y(tick) + 4:.1f}" text-anchor="end" fill="{TICK_COLOR}">{label}</text>')
-    parts.append(f'<text x="{left + side / 2}" y="{height - 8}" text-anchor="middle">{escape(labels["z1"])}</text>'
-                 f'<text transform="translate(16 {top + side / 2}) rotate(-90)" text-anchor="middle">'
+        parts.append(f'<line x1="{left:.1f}" y1="{y(tick):.1f}" x2="{left + side:.1f}" y2="{y(tick):.1f}" '
+                     f'stroke="{GRID_COLOR}"/>'
+                     f'<text x="{x(tick):.1f}" y="{top + side + 1.3 * f:.1f}" text-anchor="middle" '
+                     f'fill="{TICK_COLOR}">{label}</text>'
+                     f'<text x="{left - 0.55 * f:.1f}" y="{y(tick) + 0.3 * f:.1f}" text-anchor="end" '
+                     f'fill="{TICK_COLOR}">{label}</text>')
+    parts.append(f'<text x="{left + side / 2:.1f}" y="{height - 0.6 * f:.1f}" text-anchor="middle">'
+                 f'{escape(labels["z1"])}</text>'
+                 f'<text transform="translate({1.2 * f:.1f} {top + side / 2:.1f}) rotate(-90)" text-anchor="middle">'
                  f'{escape(labels["z2"])}</text>')
     if heat is not None:
         axis, values = heat
@@ -186,57 +206,61 @@ def latent_svg(points: np.ndarray, classes: np.ndarray, labels: dict[str, str], 
     # the colour bar of the ten classes (the upper half when the heatmap's bar is below it)
     bar_top, bar_bottom = (top, top + 0.45 * side) if heat is not None else (top + 0.05 * side, top + 0.95 * side)
     cell = (bar_bottom - bar_top) / 10
+    digit_size = min(f, 0.95 * cell)  # ten labels never overlap
     for digit, color in enumerate(DIGIT_COLORS):
         row = bar_bottom - (digit + 1) * cell
-        parts.append(f'<rect x="{bar_x}" y="{row:.1f}" width="10" height="{cell:.1f}" fill="{color}"/>'
-                     f'<text x="{bar_x + 15}" y="{row + cell / 2 + 4:.1f}" fill="{TICK_COLOR}">{digit}</text>')
+        parts.append(f'<rect x="{bar_x:.1f}" y="{row:.1f}" width="10" height="{cell:.1f}" fill="{color}"/>'
+                     f'<text x="{bar_x + 10 + 0.4 * f:.1f}" y="{row + cell / 2 + 0.3 * digit_size:.1f}" '
+                     f'font-size="{digit_size:.1f}" fill="{TICK_COLOR}">{digit}</text>')
     if heat is not None:
-        low, high = top + 0.6 * side, top + side
-        stops = "".join(f'<stop offset="{position:g}" stop-color="rgb{color}"/>' for position, color in RDBU)
-        parts.append(f'<linearGradient id="heat" x1="0" y1="1" x2="0" y2="0">{stops}</linearGradient>'
-                     f'<rect x="{bar_x}" y="{low:.1f}" width="10" height="{high - low:.1f}" fill="url(#heat)"/>'
-                     f'<text x="{bar_x - 2}" y="{low - 8:.1f}">{escape(labels["heat"])}</text>')
-        for tick in (0, 0.5, 1):
-            parts.append(f'<text x="{bar_x + 15}" y="{high - tick * (high - low) + 4:.1f}" fill="{TICK_COLOR}">'
-                         f'{tick:g}</text>')
-    if background is not None:  # the legend, over the plot as Plotly's
+        parts.append(_color_bar("heat", bar_x, top + 0.6 * side, top + side, 0, 1, RDBU, f, labels["heat"],
+                                ticks=(0, 0.5, 1)))
+    if background is not None:  # the legend, above the plot as Plotly's
         digit_name = labels["digit"].format(digit="0–9")
-        parts.append(f'<circle cx="{left + 8}" cy="14" r="3" fill="rgb(60,60,60)" fill-opacity="0.5"/>'
-                     f'<text x="{left + 18}" y="18">{escape(labels["background"])}</text>')
-        offset = left + 18 + 7.5 * len(labels["background"]) + 24
-        parts.append(f'<circle cx="{offset:.1f}" cy="14" r="3.5" fill="{DIGIT_COLORS[1]}"/>'
-                     f'<text x="{offset + 10:.1f}" y="18">{escape(digit_name)}</text>')
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-            f'font-family="sans-serif" font-size="13" fill="{TEXT_COLOR}">' + "".join(parts) + "</svg>")
+        parts.append(f'<circle cx="{left + 0.6 * f:.1f}" cy="{1.1 * f:.1f}" r="3" fill="rgb(60,60,60)" '
+                     f'fill-opacity="0.5"/><text x="{left + 1.4 * f:.1f}" y="{1.4 * f:.1f}">'
+                     f'{escape(labels["background"])}</text>')
+        offset = left + 1.4 * f + _text_width(labels["background"], f) + 1.8 * f
+        parts.append(f'<circle cx="{offset:.1f}" cy="{1.1 * f:.1f}" r="3.5" fill="{DIGIT_COLORS[1]}"/>'
+                     f'<text x="{offset + 0.8 * f:.1f}" y="{1.4 * f:.1f}">{escape(digit_name)}</text>')
+    return _svg(width, height, f, parts)
 
 
 def _rgb(color) -> str:
     return "rgb({},{},{})".format(*(int(round(v)) for v in color))
 
 
-def _color_bar(key: str, x: float, top: float, bottom: float, low: float, high: float, scale, title: str = "") -> str:
+def _color_bar(key: str, x: float, top: float, bottom: float, low: float, high: float, scale, size: float,
+               title: str = "", ticks=None) -> str:
     """A vertical colour bar 10 px wide from `top` to `bottom`, for values low (bottom) to high
-    (top), with round ticks on its right and an optional title above; `key` names its gradient."""
+    (top), with ticks (round ones unless given) in text of `size` px on its right and an optional
+    title above; `key` names its gradient."""
     stops = "".join(f'<stop offset="{position:g}" stop-color="{_rgb(color)}"/>' for position, color in scale)
     parts = [f'<linearGradient id="{key}" x1="0" y1="1" x2="0" y2="0">{stops}</linearGradient>'
              f'<rect x="{x:.1f}" y="{top:.1f}" width="10" height="{bottom - top:.1f}" fill="url(#{key})"/>']
-    ticks, decimals = round_ticks(low, high, most=5)
+    decimals = None
+    if ticks is None:
+        ticks, decimals = round_ticks(low, high, most=5)
     for tick in ticks:
         at = bottom - (tick - low) / ((high - low) or 1) * (bottom - top)
-        parts.append(f'<text x="{x + 14:.1f}" y="{at + 4:.1f}" fill="{TICK_COLOR}">{_minus(f"{tick:.{decimals}f}")}</text>')
+        shown = f"{tick:g}" if decimals is None else f"{tick:.{decimals}f}"
+        parts.append(f'<text x="{x + 10 + 0.4 * size:.1f}" y="{at + 0.3 * size:.1f}" fill="{TICK_COLOR}">'
+                     f'{_minus(shown)}</text>')
     if title:
-        parts.append(f'<text x="{x - 2:.1f}" y="{top - 8:.1f}">{escape(title)}</text>')
+        parts.append(f'<text x="{x - 2:.1f}" y="{top - 0.6 * size:.1f}">{escape(title)}</text>')
     return "".join(parts)
 
 
-def map_panels_svg(panels: list[dict], width: int = 660) -> str:
+def map_panels_svg(panels: list[dict], width: int = 660, text: float = 1.0) -> str:
     """The picture of ui.figures.map_panels as an SVG: maps side by side, each a grid of cells
     (row 0 at the top) with its title above and, unless colorbar=False, a colour bar; a panel is
     dict(z=(64,) or 2-D, title=str, zmin=0, zmax=1.0, colorscale="Viridis", colorbar=bool,
-    mark=(row, col) to outline one cell)."""
+    mark=(row, col) to outline one cell); `text` scales the lettering."""
+    f = 13 * text
     slot = width / len(panels)
-    side = slot - 52
-    height = int(32 + side + 12)
+    side = slot - 14 - 2.9 * f
+    top = 2.5 * f
+    height = top + side + 12
     parts = []
     for index, panel in enumerate(panels):
         values = np.asarray(panel["z"], dtype=np.float64)
@@ -245,9 +269,9 @@ def map_panels_svg(panels: list[dict], width: int = 660) -> str:
         low, high = panel.get("zmin", 0), panel.get("zmax", 1.0)
         scale = colorscale(panel.get("colorscale", "Viridis"))
         colors = _colors((values - low) / ((high - low) or 1), scale)
-        left, top = index * slot + 4, 32
+        left = index * slot + 4
         cell_w, cell_h = side / columns, side / rows
-        parts.append(f'<text x="{left + side / 2:.1f}" y="18" text-anchor="middle" font-size="14">'
+        parts.append(f'<text x="{left + side / 2:.1f}" y="{1.4 * f:.1f}" text-anchor="middle" font-size="{1.08 * f:.1f}">'
                      f'{escape(panel["title"])}</text>')
         parts += [f'<rect x="{left + c * cell_w:.2f}" y="{top + r * cell_h:.2f}" width="{cell_w + 0.3:.2f}" '
                   f'height="{cell_h + 0.3:.2f}" fill="{_rgb(colors[r, c])}"/>'
@@ -258,9 +282,8 @@ def map_panels_svg(panels: list[dict], width: int = 660) -> str:
                          f'height="{cell_h:.1f}" fill="none" stroke="#d1495b" stroke-width="3"/>')
         if panel.get("colorbar", True):
             parts.append(_color_bar(f"bar{index}", left + side + 8, top + 0.05 * side, top + 0.95 * side, low, high,
-                                    scale))
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-            f'font-family="sans-serif" font-size="13" fill="{TEXT_COLOR}">' + "".join(parts) + "</svg>")
+                                    scale, f))
+    return _svg(width, height, f, parts)
 
 
 def _marker(shape: str, x: float, y: float, size: float, fill: str, stroke: str = "white") -> str:
@@ -280,13 +303,14 @@ def _marker(shape: str, x: float, y: float, size: float, fill: str, stroke: str 
 def curve_svg(x: np.ndarray, y: np.ndarray, point_labels: list[str], labels: dict[str, str],
               current: tuple[float, float], reference: tuple[float, str] | None = None,
               extra: tuple[float, float, str] | None = None, x_range: tuple[float, float] | None = None,
-              width: int = 640, height: int = 380) -> str:
+              width: int = 640, height: int = 380, text: float = 1.0) -> str:
     """A curve through labelled points (ui.figures.lines with mode "lines+markers+text") as an SVG,
     with the current point marked by a diamond, an optional dashed horizontal reference line with
     its text, and an optional extra point drawn as a star; a legend above (labels: curve, current,
-    extra, x, y)."""
+    x, y; the extra point's name is its third item); `text` scales the lettering."""
+    f = 13 * text
     x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
-    left, right, top, bottom = 62, width - 12, 40, height - 50
+    left, right, top, bottom = 4.8 * f, width - 12, 3.1 * f, height - 3.8 * f
     x_low, x_high = x_range if x_range is not None else (x.min(), x.max())
     ys = [*y, current[1]] + ([reference[0]] if reference else []) + ([extra[1]] if extra else [])
     pad = 0.06 * ((max(ys) - min(ys)) or 1)
@@ -297,41 +321,41 @@ def curve_svg(x: np.ndarray, y: np.ndarray, point_labels: list[str], labels: dic
     parts = []
     ticks, decimals = round_ticks(y_low, y_high, most=6)
     for tick in ticks:
-        parts.append(f'<line x1="{left}" y1="{py(tick):.1f}" x2="{right}" y2="{py(tick):.1f}" stroke="{GRID_COLOR}"/>'
-                     f'<text x="{left - 8}" y="{py(tick) + 4:.1f}" text-anchor="end" fill="{TICK_COLOR}">'
-                     f'{_minus(f"{tick:.{decimals}f}")}</text>')
+        parts.append(f'<line x1="{left:.1f}" y1="{py(tick):.1f}" x2="{right}" y2="{py(tick):.1f}" '
+                     f'stroke="{GRID_COLOR}"/><text x="{left - 0.6 * f:.1f}" y="{py(tick) + 0.3 * f:.1f}" '
+                     f'text-anchor="end" fill="{TICK_COLOR}">{_minus(f"{tick:.{decimals}f}")}</text>')
     ticks, decimals = round_ticks(x_low, x_high, most=6)
     for tick in ticks:
-        parts.append(f'<text x="{px(tick):.1f}" y="{bottom + 20}" text-anchor="middle" fill="{TICK_COLOR}">'
+        parts.append(f'<text x="{px(tick):.1f}" y="{bottom + 1.5 * f:.1f}" text-anchor="middle" fill="{TICK_COLOR}">'
                      f'{_minus(f"{tick:.{decimals}f}")}</text>')
-    parts.append(f'<text x="{(left + right) / 2:.1f}" y="{height - 8}" text-anchor="middle" fill="{TICK_COLOR}">'
-                 f'{escape(labels["x"])}</text>'
-                 f'<text transform="translate(18 {(top + bottom) / 2:.1f}) rotate(-90)" text-anchor="middle" '
-                 f'fill="{TICK_COLOR}">{escape(labels["y"])}</text>')
+    parts.append(f'<text x="{(left + right) / 2:.1f}" y="{height - 0.6 * f:.1f}" text-anchor="middle" '
+                 f'fill="{TICK_COLOR}">{escape(labels["x"])}</text>'
+                 f'<text transform="translate({1.4 * f:.1f} {(top + bottom) / 2:.1f}) rotate(-90)" '
+                 f'text-anchor="middle" fill="{TICK_COLOR}">{escape(labels["y"])}</text>')
     if reference is not None:
-        level, text = reference
-        parts.append(f'<line x1="{left}" y1="{py(level):.1f}" x2="{right}" y2="{py(level):.1f}" stroke="#444" '
+        level, note = reference
+        parts.append(f'<line x1="{left:.1f}" y1="{py(level):.1f}" x2="{right}" y2="{py(level):.1f}" stroke="#444" '
                      f'stroke-width="2" stroke-dasharray="9,5"/>'
-                     f'<text x="{right}" y="{py(level) - 6:.1f}" text-anchor="end" fill="{TICK_COLOR}">'
-                     f'{escape(text)}</text>')
+                     f'<text x="{right}" y="{py(level) - 0.45 * f:.1f}" text-anchor="end" fill="{TICK_COLOR}">'
+                     f'{escape(note)}</text>')
     path = " ".join(f"{'M' if i == 0 else 'L'}{px(a):.1f} {py(b):.1f}" for i, (a, b) in enumerate(zip(x, y)))
     parts.append(f'<path d="{path}" fill="none" stroke="{color}" stroke-width="2.5"/>')
-    for a, b, text in zip(x, y, point_labels):
+    for a, b, name in zip(x, y, point_labels):
         parts.append(f'<circle cx="{px(a):.1f}" cy="{py(b):.1f}" r="3.5" fill="{color}"/>'
-                     f'<text x="{px(a) + 5:.1f}" y="{py(b) - 6:.1f}" fill="{TICK_COLOR}">{escape(text)}</text>')
+                     f'<text x="{px(a) + 0.4 * f:.1f}" y="{py(b) - 0.45 * f:.1f}" fill="{TICK_COLOR}">{escape(name)}</text>')
     parts.append(_marker("diamond", px(current[0]), py(current[1]), 15, "#111"))
     legend = [("curve", labels["curve"]), ("diamond", labels["current"])]
     if extra is not None:
         parts.append(_marker("star", px(extra[0]), py(extra[1]), 14, PALETTE[1]))
         legend.append(("star", extra[2]))
-    offset = left
+    offset, middle = left, 1.1 * f
     for glyph, name in legend:  # Plotly's horizontal legend above the plot
         if glyph == "curve":
-            parts.append(f'<line x1="{offset}" y1="14" x2="{offset + 30}" y2="14" stroke="{color}" stroke-width="2.5"/>'
-                         f'<circle cx="{offset + 15}" cy="14" r="3.5" fill="{color}"/>')
+            parts.append(f'<line x1="{offset:.1f}" y1="{middle:.1f}" x2="{offset + 30:.1f}" y2="{middle:.1f}" '
+                         f'stroke="{color}" stroke-width="2.5"/>'
+                         f'<circle cx="{offset + 15:.1f}" cy="{middle:.1f}" r="3.5" fill="{color}"/>')
         else:
-            parts.append(_marker(glyph, offset + 15, 14, 13, "#111" if glyph == "diamond" else PALETTE[1]))
-        parts.append(f'<text x="{offset + 36}" y="18">{escape(name)}</text>')
-        offset += 36 + 7.5 * len(name) + 24
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-            f'font-family="sans-serif" font-size="13" fill="{TEXT_COLOR}">' + "".join(parts) + "</svg>")
+            parts.append(_marker(glyph, offset + 15, middle, 13, "#111" if glyph == "diamond" else PALETTE[1]))
+        parts.append(f'<text x="{offset + 36:.1f}" y="{middle + 0.3 * f:.1f}">{escape(name)}</text>')
+        offset += 36 + _text_width(name, f) + 1.8 * f
+    return _svg(width, height, f, parts)

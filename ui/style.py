@@ -18,8 +18,9 @@ BASE = """
     scrollbar-width: auto;
     scrollbar-color: rgba(17, 24, 39, 0.45) transparent;
 }
-/* KaTeX lets some constructs (aligned, fractions) stick out 2 px to the right: the padding keeps that inside. */
-[data-testid="stMain"] .katex-display { overflow-y: hidden; padding: 0.1em 0.2em 0.35em; }
+/* KaTeX lets some constructs (aligned, fractions, subscripts under a fraction) stick out a few px to the
+   right and below: the padding keeps that inside, whatever fonts the machine has. */
+[data-testid="stMain"] .katex-display { overflow-y: hidden; padding: 0.1em 0.2em 0.6em; }
 /* On a projector-sized window (1024 or 1280 px) the page keeps its width for content. */
 @media (max-width: 1400px) {
     [data-testid="stMainBlockContainer"] { padding-left: 2rem; padding-right: 2rem; }
