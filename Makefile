@@ -5,10 +5,16 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint bench checkpoints browser clean
+.PHONY: run test lint bench checkpoints browser clean serve
 
 run: $(VENV)/.runtime
 	$(PY) -m streamlit run app.py
+
+# Several replicas behind nginx with cookie session affinity (README, "Serving a class").
+REPLICAS ?= 2
+PORT ?= 8501
+serve: $(VENV)/.runtime
+	bash scripts/serve.sh $(REPLICAS) $(PORT)
 
 test: $(VENV)/.dev browser
 	$(PY) -m ruff check .
