@@ -177,13 +177,14 @@ ENTRIES += tuple(
     for name, config, bars in (("progan", PROGAN, (("fd_ratio", "<=", 2.5),)), ("progan_direct", PROGAN_DIRECT, ()))
 )
 # Beyond the lecture: a denoising diffusion model on the digits' gray levels (core/models/diffusion/),
-# trained by the shared loop on L_simple with a cosine-decayed learning rate (the epoch kept by the
-# validation loss), measured like the GANs (samples by DDIM in 50 steps). Issue 18 asks for a Fréchet
-# ratio at most the DCGAN card's (1.258): this checkpoint reaches 1.41 (1.29 with the full DDPM
-# sampler), so the bar below is a sanity bar; precision >= 0.7 and recall >= 0.85 are the issue's.
+# trained by the shared loop on L_simple with a cosine-decayed learning rate, the last epoch kept
+# (monitor "lr": see core/recipes/diffusion.py), measured like the GANs (samples by DDIM in 50 steps).
+# Issue 18 asks for a Fréchet ratio at most the DCGAN card's (1.258): keeping the last epoch of the
+# decayed rate with averaging decay 0.9995 reaches 1.345 (the epoch chosen by the validation loss with
+# decay 0.999 reached 1.409), so the bar below is a sanity bar; precision >= 0.7, recall >= 0.85 are the issue's.
 ENTRIES += (
     Entry("diffusion", Diffusion, DiffusionConfig(),
-          TrainConfig(epochs=600, patience=100, lr=3e-3, ema=0.999, monitor="loss"), data="gray",
+          TrainConfig(epochs=600, patience=600, lr=3e-3, ema=0.9995, monitor="lr"), data="gray",
           fit=diffusion.fit_diffusion, measure=diffusion.measure_diffusion,
           bars=(("fd_ratio", "<=", 1.5), ("precision", ">=", 0.7), ("recall", ">=", 0.85))),
 )

@@ -262,13 +262,11 @@ class ResidualBlock(nn.Module):
     """x + conv(dropout(act(norm(conv(act(norm(x))) + W emb)))): two 3x3 convolutions, the time
     embedding added per channel between them; a 1x1 convolution on the skip when the width changes."""
 
-    def __init__(self, channels_in: int, channels_out: int, time_dim: int, groups: int, dropout: float = 0.0,
-                 scale_shift: bool = False):
+    def __init__(self, channels_in: int, channels_out: int, time_dim: int, groups: int, dropout: float = 0.0):
         super().__init__()
-        self.scale_shift = scale_shift
         self.norm1 = nn.GroupNorm(groups, channels_in)
         self.conv1 = nn.Conv2d(channels_in, channels_out, 3, padding=1)
-        self.time = nn.Linear(time_dim, 2 * channels_out if scale_shift else channels_out)
+        self.time = nn.Linear(time_dim, channels_out)
         self.norm2 = nn.GroupNorm(groups, channels_out)
         self.dropout = nn.Dropout(dropout)
         self.conv2 = nn.Conv2d(channels_out, channels_out, 3, padding=1)
@@ -276,12 +274,8 @@ class ResidualBlock(nn.Module):
 
     def forward(self, x: torch.Tensor, emb: torch.Tensor) -> torch.Tensor:
         h = self.conv1(F.silu(self.norm1(x)))  # (B, C_out, H, W)
-        if self.scale_shift:  # the step scales and shifts each normalized channel
-            scale, shift = self.time(emb)[:, :, None, None].chunk(2, dim=1)
-            h = self.norm2(h) * (1 + scale) + shift
-        else:  # the step shifts each channel
-            h = self.norm2(h + self.time(emb)[:, :, None, None])
-        h = self.conv2(self.dropout(F.silu(h)))
+        h = h + self.time(emb)[:, :, None, None]  # the step, one shift per channel
+        h = self.conv2(self.dropout(F.silu(self.norm2(h))))
         return h + self.skip(x)
 
 
@@ -294,7 +288,6 @@ class DiffusionConfig:
     time_dim: int = 64  # the sinusoidal embedding of t, and the MLP after it
     groups: int = 8  # group norm
     dropout: float = 0.0  # in every residual block, as in [1]: 1,293 training digits are few
-    scale_shift: bool = False  # the step scales and shifts the normalized channels (AdaGN) instead of only shifting
     sample_steps: int = 50  # DDIM steps of `sample`
 
 
@@ -311,15 +304,15 @@ class UNet(nn.Module):
 
     def __init__(self, config: DiffusionConfig):
         super().__init__()
-        c, d, g, p, ss = config.channels, config.time_dim, config.groups, config.dropout, config.scale_shift
+        c, d, g, p = config.channels, config.time_dim, config.groups, config.dropout
         self.config = config
         self.time_mlp = nn.Sequential(nn.Linear(d, d), nn.SiLU(), nn.Linear(d, d))
         self.conv_in = nn.Conv2d(1, c, 3, padding=1)  # state size C x 8 x 8
-        self.down = ResidualBlock(c, c, d, g, p, ss)
+        self.down = ResidualBlock(c, c, d, g, p)
         self.downsample = nn.Conv2d(c, 2 * c, 3, stride=2, padding=1)  # state size 2C x 4 x 4
-        self.middle = nn.ModuleList([ResidualBlock(2 * c, 2 * c, d, g, p, ss), ResidualBlock(2 * c, 2 * c, d, g, p, ss)])
+        self.middle = nn.ModuleList([ResidualBlock(2 * c, 2 * c, d, g, p), ResidualBlock(2 * c, 2 * c, d, g, p)])
         self.narrow = nn.Conv2d(2 * c, c, 1)  # state size C x 4 x 4, then nearest x2: C x 8 x 8
-        self.up = ResidualBlock(c, c, d, g, p, ss)
+        self.up = ResidualBlock(c, c, d, g, p)
         self.norm_out = nn.GroupNorm(g, c)
         self.conv_out = nn.Conv2d(c, 1, 3, padding=1)
 
