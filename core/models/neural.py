@@ -2,6 +2,7 @@
 
     NeuralModel        an nn.Module that counts its free parameters exactly
     AdversarialModel   a model trained by a game: its own optimizers and phases per batch
+    DequantizedDensity a density on [0, 1)^n scored on the discrete gray levels (dequantization)
     adam               the one optimizer factory, from a training recipe (core/training.py)
     torch_generator    a seeded torch.Generator (from an int or a numpy Generator)
     as_float_tensor    numpy images -> a float32 tensor (a copy)
@@ -13,6 +14,7 @@ they are not parameters of the model, and `num_params` does not count them.
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 
 import numpy as np
@@ -62,6 +64,39 @@ class NeuralModel(nn.Module):
 
     def num_params(self) -> int:
         return free_parameters(self)
+
+
+class DequantizedDensity(NeuralModel, ABC):
+    """A density p(y) on [0, 1)^n that scores gray levels l in {0, ..., L-1}^n (ContinuousNADE,
+    the flow). Dequantized, y = (l + u) / L with u ~ U[0, 1)^n, and by Jensen
+
+        log P(l) = log E_u p(y) / L^n  >=  E_u log p(y) - n log L,
+
+    so the loss and log_prob are that bound on the discrete likelihood, in nats per image.
+    A subclass gives `density_log_prob(y)`, `num_pixels` and `config.levels` (= L)."""
+
+    num_pixels: int
+
+    @abstractmethod
+    def density_log_prob(self, y: torch.Tensor) -> torch.Tensor:
+        """log p(y) of dequantized images: (B, n) -> (B,)."""
+
+    def dequantize(self, levels: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        """y = (l + u) / L, u ~ U[0, 1) per pixel."""
+        u = torch.rand(levels.shape, generator=generator)
+        return (levels + u) / self.config.levels
+
+    def loss(self, levels: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Bound on -log P(levels) per image: -log p(y) + n log L with y dequantized."""
+        nll = -self.density_log_prob(self.dequantize(levels)).mean() + self.num_pixels * math.log(self.config.levels)
+        return {"loss": nll, "nll": nll}
+
+    @torch.inference_mode()
+    def log_prob(self, x, draws: int = 8, seed: Seed = 0) -> np.ndarray:
+        """The dequantization bound on log P(levels), averaged over `draws` noise draws."""
+        levels, generator = as_float_tensor(x), torch_generator(seed)
+        log_p = torch.stack([self.density_log_prob(self.dequantize(levels, generator)) for _ in range(draws)])
+        return (log_p.mean(dim=0) - self.num_pixels * math.log(self.config.levels)).numpy()
 
 
 class AdversarialModel(NeuralModel, ABC):

@@ -30,7 +30,7 @@ import torch.nn.functional as F
 
 from core.models.autoregressive.base import BinaryAutoregressive
 from core.models.base import ExplicitModel, Seed
-from core.models.neural import NeuralModel, as_float_tensor, torch_generator
+from core.models.neural import DequantizedDensity, as_float_tensor, torch_generator
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,7 @@ class ContinuousNADEConfig:
     levels: int = 17  # gray levels 0..16, modelled as y = (level + u) / 17 in [0, 1)
 
 
-class ContinuousNADE(NeuralModel, ExplicitModel):
+class ContinuousNADE(DequantizedDensity, ExplicitModel):
     """RNADE [2] on gray levels: p(y_i | y_{<i}) = sum_k pi_ik N(y_i; mu_ik, sigma_ik^2),
     with pi, mu, log sigma read from h_i. Data are dequantized, y = (level + u) / L with
     u ~ U[0, 1), so -log P(level) <= -E_u log p(y) + log L per pixel: log_prob returns
@@ -121,22 +121,6 @@ class ContinuousNADE(NeuralModel, ExplicitModel):
         log_pi, mu, sigma = self.mixture(y)
         log_normal = torch.distributions.Normal(mu, sigma).log_prob(y[:, :, None])  # (B, n, K)
         return torch.logsumexp(log_pi + log_normal, dim=-1).sum(dim=1)
-
-    def dequantize(self, levels: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
-        u = torch.rand(levels.shape, generator=generator)
-        return (levels + u) / self.config.levels
-
-    def loss(self, levels: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Bound on -log P(levels) per image: -log p(y) + n log L with y dequantized."""
-        nll = -self.density_log_prob(self.dequantize(levels)).mean() + self.num_pixels * math.log(self.config.levels)
-        return {"loss": nll, "nll": nll}
-
-    @torch.inference_mode()
-    def log_prob(self, x, draws: int = 8, seed: Seed = 0) -> np.ndarray:
-        """The dequantization bound on log P(levels), averaged over `draws` noise draws."""
-        levels, generator = as_float_tensor(x), torch_generator(seed)
-        log_p = torch.stack([self.density_log_prob(self.dequantize(levels, generator)) for _ in range(draws)])
-        return (log_p.mean(dim=0) - self.num_pixels * math.log(self.config.levels)).numpy()
 
     @torch.inference_mode()
     def pixel_density(self, x, pixel: int, grid: np.ndarray) -> np.ndarray:

@@ -48,7 +48,7 @@ import torch
 import torch.nn as nn
 
 from core.models.base import ExplicitModel, Seed
-from core.models.neural import NeuralModel, as_float_tensor, torch_generator
+from core.models.neural import DequantizedDensity, as_float_tensor, torch_generator
 
 
 def standard_normal_log_prob(z: torch.Tensor) -> torch.Tensor:
@@ -201,7 +201,7 @@ class DigitFlowConfig:
     dropout: float = 0.0
 
 
-class DigitFlow(NeuralModel, ExplicitModel):
+class DigitFlow(DequantizedDensity, ExplicitModel):
     """RealNVP [1] over dequantized gray levels [3].
 
     y = (level + u) / L,  v = alpha + (1 - 2 alpha) y,  w = logit(v) = log v - log(1 - v),
@@ -236,22 +236,6 @@ class DigitFlow(NeuralModel, ExplicitModel):
         w, logit_log_det = self.to_logit(y)
         z, flow_log_det = self.flow(w)
         return standard_normal_log_prob(z) + flow_log_det + logit_log_det
-
-    def dequantize(self, levels: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
-        u = torch.rand(levels.shape, generator=generator)
-        return (levels + u) / self.config.levels
-
-    def loss(self, levels: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Bound on -log P(levels) per image: -log p(y) + n log L with y dequantized."""
-        nll = -self.density_log_prob(self.dequantize(levels)).mean() + self.num_pixels * math.log(self.config.levels)
-        return {"loss": nll, "nll": nll}
-
-    @torch.inference_mode()
-    def log_prob(self, x, draws: int = 8, seed: Seed = 0) -> np.ndarray:
-        """The dequantization bound on log P(levels), averaged over `draws` noise draws."""
-        levels, generator = as_float_tensor(x), torch_generator(seed)
-        log_p = torch.stack([self.density_log_prob(self.dequantize(levels, generator)) for _ in range(draws)])
-        return (log_p.mean(dim=0) - self.num_pixels * math.log(self.config.levels)).numpy()
 
     @torch.inference_mode()
     def encode(self, x, seed: Seed = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
