@@ -174,7 +174,7 @@ def latent_svg(points: np.ndarray, classes: np.ndarray, labels: dict[str, str], 
     x = lambda v: left + (v + limit) / (2 * limit) * side
     y = lambda v: top + (limit - v) / (2 * limit) * side
     parts = [f'<clipPath id="plot"><rect x="{left:.1f}" y="{top:.1f}" width="{side:.1f}" height="{side:.1f}"/></clipPath>']
-    ticks, decimals = round_ticks(-limit, limit, most=9)
+    ticks, decimals = round_ticks(-limit, limit, most=round(9 / text))  # larger letters, fewer ticks
     for tick in ticks:
         label = _minus(f"{tick:.{decimals}f}")
         parts.append(f'<line x1="{left:.1f}" y1="{y(tick):.1f}" x2="{left + side:.1f}" y2="{y(tick):.1f}" '
@@ -319,12 +319,12 @@ def curve_svg(x: np.ndarray, y: np.ndarray, point_labels: list[str], labels: dic
     py = lambda v: bottom - (v - y_low) / ((y_high - y_low) or 1) * (bottom - top)
     color = PALETTE[0]
     parts = []
-    ticks, decimals = round_ticks(y_low, y_high, most=6)
+    ticks, decimals = round_ticks(y_low, y_high, most=round(6 / text))
     for tick in ticks:
         parts.append(f'<line x1="{left:.1f}" y1="{py(tick):.1f}" x2="{right}" y2="{py(tick):.1f}" '
                      f'stroke="{GRID_COLOR}"/><text x="{left - 0.6 * f:.1f}" y="{py(tick) + 0.3 * f:.1f}" '
                      f'text-anchor="end" fill="{TICK_COLOR}">{_minus(f"{tick:.{decimals}f}")}</text>')
-    ticks, decimals = round_ticks(x_low, x_high, most=6)
+    ticks, decimals = round_ticks(x_low, x_high, most=round(6 / text))
     for tick in ticks:
         parts.append(f'<text x="{px(tick):.1f}" y="{bottom + 1.5 * f:.1f}" text-anchor="middle" fill="{TICK_COLOR}">'
                      f'{_minus(f"{tick:.{decimals}f}")}</text>')
