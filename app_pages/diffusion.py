@@ -160,7 +160,8 @@ def lab():
 
 def loss_derivation():
     """The two ELBOs side by side and the reduction of one denoising term: no checkpoint, no widget."""
-    vae_column, diffusion_column = st.columns(2, gap="large")
+    # side by side on a wide screen; one under the other in classroom mode, where each would scroll
+    vae_column, diffusion_column = (st.container(), st.container()) if state.classroom() else st.columns(2, gap="large")
     with vae_column:
         st.markdown(f"**{t('diffusion.loss.vae')}**")
         st.latex(r"\begin{aligned}-\log p_\theta(x)\ \le\ &\underbrace{\mathrm{KL}\big(q_\phi(z|x)\,\|\,p(z)\big)}"
@@ -201,13 +202,13 @@ def loss_of_one_digit():
         index = state.slider(t("diffusion.loss.digit"), "elbo_digit", 0, len(test) - 1, 0)
         st.image(pictures.digit_picture(test[index][None], columns=1, vmax=16, cell=16), width=140)
         terms = loaders.diffusion_elbo(index)
-        st.metric("L_T", f"{terms.prior:.1e}", help=t("diffusion.loss.prior_help"))
-        st.metric("Σ L_{t−1}", f"{terms.denoising:.1f}")
-        st.metric("L_0", f"{terms.reconstruction:.2f}", help=t("diffusion.loss.reconstruction_help"))
+        st.metric("$L_T$", f"{terms.prior:.1e}", help=t("diffusion.loss.prior_help"))
+        st.metric(r"$\sum_{t=2}^{T} L_{t-1}$", f"{terms.denoising:.1f}")
+        st.metric("$L_0$", f"{terms.reconstruction:.2f}", help=t("diffusion.loss.reconstruction_help"))
         st.metric(t("diffusion.loss.total"), f"{terms.total:.1f}",
                   help=t("diffusion.loss.total_help", bits=terms.total / (terms.pixels * np.log(2))))
     with plot:
-        page.show(figures.lines(terms.t, {"L_{t−1}": terms.steps, "λ_t": terms.weights,
+        page.show(figures.lines(terms.t, {"L<sub>t−1</sub>": terms.steps, "λ<sub>t</sub>": terms.weights,
                                           t("diffusion.loss.squared"): terms.squared_errors},
                                 "t", "", log_y=True), height=340)
         st.caption(t("diffusion.loss.caption", gap=terms.kl_gap, simple=terms.simple))

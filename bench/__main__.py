@@ -22,6 +22,7 @@ from pathlib import Path
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import sync_playwright
 
+from bench.anatomy import anatomy_table, server_runs
 from bench.browser import QUIET_MS, WS_HOOK_JS, key_latencies, radio_latencies, rss_mb, server, slider_labels, text_latencies
 from bench.gan_lab import lab_table
 from bench.models import generation_table, live_table, model_table
@@ -62,7 +63,7 @@ RATIO_GOAL, COLD_GOAL, MEMORY_GOAL_MB = 1.5, 1.3, 500
 GOALS = (f"every widget of every page: p50 ≤ {RATIO_GOAL}× the floor app's p50 and p95 ≤ {RATIO_GOAL}× its p95; "
          f"cold start to the first rendered Home ≤ {COLD_GOAL}× the hello-world app's; "
          f"server memory after visiting every page ≤ {MEMORY_GOAL_MB} MB")
-SECTIONS = ("cold", "sliders", "models")
+SECTIONS = ("cold", "sliders", "anatomy", "models")
 
 
 def url_path(info: catalog.PageInfo) -> str:
@@ -311,6 +312,19 @@ def header(browser_version: str, command: str, only: set[str], repeats: int, pre
     )
 
 
+def anatomy_of(latency: list, stems: list[str] | None, tmp: Path) -> list[str]:
+    """The server's part of the slowest sliders' presses and of the floor app's (bench/anatomy.py),
+    beside this run's browser p50s."""
+    browser_p50 = {(url.strip("/") or "home", label): done[0] for url, label, times in latency
+                   if url != FLOOR and (done := summary(times))}
+    if floor_presses := summary([t for url, _, times in latency if url == FLOOR for t in times]):
+        browser_p50[FLOOR, FLOOR_LABEL] = floor_presses[0]
+    sliders = {stem: labels for stem, labels in SLIDERS.items() if stems is None or stem in stems}
+    floor = server_runs(FLOOR_APP, {"": [FLOOR_LABEL]}, tmp / "anatomy-floor.log")
+    app = server_runs(ROOT / "app.py", sliders, tmp / "anatomy-app.log")
+    return anatomy_table({(FLOOR, FLOOR_LABEL): floor["", FLOOR_LABEL]}, app, browser_p50)
+
+
 def page_stems(spec: str) -> list[str]:
     """The stems of a comma-separated list of page URL paths ("/" or "home" for Home, "/aae" or "aae")."""
     stems = [part.strip().strip("/") or "home" for part in spec.split(",") if part.strip()]
@@ -352,6 +366,9 @@ def main() -> None:
                 warm = measure_warm(browser, args.presses, Path(tmp), stems)
                 warm["latency"] = [before, measure_floor(browser, args.presses, Path(tmp), "after"), *warm["latency"]]
             parts = [header(browser.version, command, only, args.repeats, args.presses) + tables(cold, warm)]
+            if "anatomy" in only and warm:
+                print("the server's part of each press (protocol sessions)…", file=sys.stderr)
+                parts.append("\n".join(anatomy_of(warm["latency"], stems, Path(tmp))))
             if "models" in only:
                 print("models…", file=sys.stderr)
                 parts += [model_table(), generation_table(), live_table(), lab_table()]
