@@ -12,7 +12,7 @@ from core.gan_lab.lab import GANLab
 from core.gan_lab.losses import penalty
 from core.gan_lab.points import PointsFileError, custom_config, parse_points_csv
 from core.lectures import gan_theory
-from ui import derivation, figures, loaders, page, state
+from ui import derivation, figures, loaders, page, queue, state
 from ui.i18n import literal, t
 
 UNITS = ["8", "16", "32", "64", "128", "256"]
@@ -20,7 +20,7 @@ RATES = ["0.0001", "0.0003", "0.001", "0.003", "0.01", "0.03", "0.1"]
 WEIGHTS = ["0.1", "0.3", "1", "3", "10"]
 NUMBER_FIELDS = {"g_units", "d_units", "g_lr", "d_lr", "reg_weight"}  # held as text by select sliders
 VIEWS = ["real", "fake", "heatmap", "manifold", "arrows"]
-FRAME_SECONDS = {"fast": 0.25, "slow": 1.0}  # the display refresh while playing
+FRAME_SECONDS = {"fast": 0.25, "slow": 1.0}  # the display refresh while playing, when the server is not busy
 TRAIN_SECONDS = 0.12  # training time per frame and session: a classroom shares the server's cores
 TYPED_MAX_CHARS = MAX_POINTS * 50  # the most points the lab takes, one "x, y" line of up to 50 characters each
 
@@ -184,12 +184,21 @@ def session_lab(config: LabConfig) -> GANLab:
     return lab
 
 
-def lab_display(lab: GANLab, views: set[str], slow: bool) -> None:
+def lab_display(lab: GANLab, views: set[str], slow: bool, refresh: float | None = None) -> None:
     """One frame: train for this frame's time budget when playing, then draw every view.
 
     It reads "playing" from the session at every frame, not from when it was set to repeat:
-    a pause takes effect at the next frame even if that frame was already on its way."""
+    a pause takes effect at the next frame even if that frame was already on its way.
+    `refresh` is the interval the fragment repeats at; when the labs playing on the server
+    share the cores differently now, a full rerun sets the fragment to the new interval.
+
+    A frame does not queue for a slot of the training pool, as the VAE does: it is a fraction
+    of a second, and the labs' budget is their frame rate, slowed for every lab alike."""
     if st.session_state.get("lab_playing", False):
+        base = FRAME_SECONDS["slow" if slow else "fast"]
+        interval = queue.frame_interval(base)
+        if refresh and not 0.8 < interval / refresh < 1.25:
+            st.rerun()  # run_every is fixed when the fragment is declared, in a full run
         if slow:
             lab.step(1)
         else:
@@ -214,6 +223,8 @@ def lab_display(lab: GANLab, views: set[str], slow: bool) -> None:
             "modes": t("gan.lab.modes"), "iteration": t("gan.lab.iteration"), "loss": t("gan.lab.loss_axis"),
             "measure": "nats",
         }), height=280)
+    if refresh:
+        queue.shared_frames_note(refresh, FRAME_SECONDS["slow" if slow else "fast"])
 
 
 def set_playing(playing: bool) -> None:
@@ -255,8 +266,12 @@ def gan_lab_section():
         slow = state.toggle(t("gan.lab.slow"), "lab_slow", False, help=t("gan.lab.slow_help"))
     views = st.pills(t("gan.lab.views.title"), VIEWS, selection_mode="multi", default=VIEWS, key="lab_views",
                      format_func=lambda v: t(f"gan.lab.views.{v}"))
-    refresh = FRAME_SECONDS["slow" if slow else "fast"] if playing else None
-    st.fragment(run_every=refresh)(lab_display)(lab, set(views), slow)
+    if playing:  # the interval every lab playing on this server shares now
+        refresh = queue.frame_interval(FRAME_SECONDS["slow" if slow else "fast"])
+    else:
+        refresh = None
+        queue.stop_playing()
+    st.fragment(run_every=refresh)(lab_display)(lab, set(views), slow, refresh)
 
 
 page.heading("gan.theory.title")

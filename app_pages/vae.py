@@ -8,7 +8,7 @@ import streamlit as st
 from core import derivation as core_derivation
 from core import live
 from core.models.latent import vae as vae_module
-from ui import derivation, loaders, page, pictures, state
+from ui import derivation, loaders, page, pictures, queue, state
 from ui.i18n import t
 
 BETAS = [f"{beta:g}" for beta in vae_module.BETAS]
@@ -46,14 +46,15 @@ def live_training(beta: str):
     st.subheader(t("vae.live.title", beta=beta))
     st.caption(t("vae.live.caption", epochs=live.LIVE_VAE_EPOCHS))
     if st.button(t("vae.live.run", beta=beta), width="stretch"):
-        bar = st.progress(0.0, text=t("vae.live.starting"))
+        with queue.turn():  # the server's slots are shared by every session: wait for one, in a queue
+            bar = st.progress(0.0, text=t("vae.live.starting"))
 
-        def progress(epoch, row):
-            bar.progress(epoch / live.LIVE_VAE_EPOCHS, text=t("vae.live.progress", epoch=epoch,
-                                                               total=live.LIVE_VAE_EPOCHS, loss=row["val_objective"]))
+            def progress(epoch, row):
+                bar.progress(epoch / live.LIVE_VAE_EPOCHS, text=t("vae.live.progress", epoch=epoch,
+                                                                   total=live.LIVE_VAE_EPOCHS, loss=row["val_objective"]))
 
-        result = live.train_vae(float(beta), seed=state.seed(), progress=progress)
-        bar.empty()
+            result = live.train_vae(float(beta), seed=state.seed(), progress=progress)
+            bar.empty()
         rate, distortion = result.model.rate_distortion(loaders.binary_digits("test"), samples=1, seed=0)
         st.session_state["vae_live"] = dict(beta=beta, model=result.model, seconds=result.seconds,
                                             rate=float(rate.mean()), distortion=float(distortion.mean()))

@@ -7,7 +7,7 @@ import streamlit as st
 
 from core import derivation as core_derivation
 from core.lectures import variational as vi
-from ui import derivation, figures, page, state
+from ui import derivation, figures, page, queue, state
 from ui.i18n import t
 
 page.header("variational")
@@ -62,15 +62,16 @@ def live_fit():
         start_y = state.slider(t("variational.fit.start_y"), "start_y", -3.0, 3.0, 1.5, step=0.1)
         settings = (target, start_x, start_y, state.seed())
         if st.button(t("variational.fit.run"), type="primary", width="stretch"):
-            bar = st.progress(0.0, text=t("variational.fit.running"))
-            path = []
-            for step in vi.fit_gaussian(vi.TARGETS_2D[target], steps=FIT_STEPS, start=(start_x, start_y),
-                                        seed=state.seed()):
-                path.append(step)
-                if step.step % 20 == 0:
-                    bar.progress(step.step / FIT_STEPS, text=t("variational.fit.progress", step=step.step,
-                                                                 elbo=step.elbo))
-            bar.empty()
+            with queue.turn():  # a slot of the server's shared training pool, after a queue if it is full
+                bar = st.progress(0.0, text=t("variational.fit.running"))
+                path = []
+                for step in vi.fit_gaussian(vi.TARGETS_2D[target], steps=FIT_STEPS, start=(start_x, start_y),
+                                            seed=state.seed()):
+                    path.append(step)
+                    if step.step % 20 == 0:
+                        bar.progress(step.step / FIT_STEPS, text=t("variational.fit.progress", step=step.step,
+                                                                     elbo=step.elbo))
+                bar.empty()
             st.session_state["variational_fit"] = (settings, path)
         fitted = st.session_state.get("variational_fit")
         path = fitted[1] if fitted and fitted[0] == settings else None
