@@ -6,7 +6,8 @@ import sys
 
 import streamlit as st
 
-from ui import catalog, page, practice, state, style
+from core import compute
+from ui import catalog, page, practice, queue, state, style
 from ui.i18n import current_language, t
 
 
@@ -30,6 +31,7 @@ def freeze_long_lived() -> None:
         imported[0] = len(sys.modules)
 
 
+compute.limit_malloc_arenas()  # before this run's thread allocates much
 state.init_session()
 # An ASCII icon: an emoji as page_icon makes Streamlit load its emoji catalog (a 0.24 s regex) on the first run.
 st.set_page_config(page_title=t("app.title"), page_icon=":material/casino:", layout="wide")
@@ -47,3 +49,4 @@ current = next(stem for stem, built in pages.items() if built is navigation)
 practice.check_yourself(current)
 page.prev_next(pages, current)
 freeze_long_lived()
+queue.note_run()  # closed sessions and freed memory are handed back a while after the last run

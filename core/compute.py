@@ -11,7 +11,8 @@ Here instead:
 - `TrainingPool.frame_interval()`: the GAN labs that are playing share the same budget by
   slowing their frames for everyone, instead of one lab starving the others.
 - `release_memory()`: a thread of the pool gives freed memory back to the system for a few
-  minutes after live compute, so the memory of ended sessions does not stay with the server.
+  minutes after live compute or any session's run, so the memory of ended sessions does not
+  stay with the server; `limit_malloc_arenas()` keeps the C heap from splitting per thread.
 
 No Streamlit here: the page draws the place in the queue through the `on_wait` callback.
 """
@@ -35,7 +36,7 @@ WAIT_REPORT_SECONDS = 1.0  # how often a waiting job hears its place in the queu
 STALE_FRAMES = 3  # a lab that has not asked for a frame for 3 of its intervals is no longer playing...
 MIN_STALE_SECONDS = 5.0  # ...nor for 5 s (a busy server may draw a frame late)
 RELEASE_EVERY = 30.0  # seconds between two releases of freed memory
-RELEASE_FOR = 300.0  # keep releasing this long after live compute: Streamlit keeps a closed tab's
+RELEASE_FOR = 300.0  # keep releasing this long after live compute or a run: Streamlit keeps a closed tab's
 #                      session (and what it trained) for 2 minutes, in case the tab reconnects
 
 
@@ -66,15 +67,26 @@ def limit_torch_threads() -> None:
         torch.set_num_threads(TORCH_THREADS)
 
 
-def _malloc_trim() -> Callable[[int], int] | None:
-    """glibc's malloc_trim, or None where the C library is not glibc (macOS, musl)."""
+def _glibc(name: str) -> Callable[..., int] | None:
+    """A function of glibc, or None where the C library is not glibc (macOS, musl)."""
     try:
-        return ctypes.CDLL("libc.so.6").malloc_trim
+        return getattr(ctypes.CDLL("libc.so.6"), name)
     except (OSError, AttributeError):
         return None
 
 
-MALLOC_TRIM = _malloc_trim()
+MALLOC_TRIM, MALLOPT = _glibc("malloc_trim"), _glibc("mallopt")
+M_ARENA_MAX = -8  # mallopt's parameter for the most arenas (malloc.h)
+MALLOC_ARENAS = 2
+
+
+def limit_malloc_arenas() -> None:
+    """At most MALLOC_ARENAS glibc heaps for the process (as MALLOC_ARENA_MAX=2 would). glibc gives
+    threads that allocate at the same time heaps of their own, up to 8 per core, and memory freed
+    in one heap serves only that heap: Streamlit runs every rerun of every session in a new
+    thread, so the heaps multiply and the server's RSS climbs and stays."""
+    if MALLOPT is not None:
+        MALLOPT(M_ARENA_MAX, MALLOC_ARENAS)
 
 
 def release_memory() -> None:
@@ -198,6 +210,12 @@ class TrainingPool:
 
     # -- memory -----------------------------------------------------------------
 
+    def note_activity(self) -> None:
+        """A session ran (app.py calls this on every run): memory is released for RELEASE_FOR
+        seconds after the last one, so a class that only moved sliders gets its memory back too."""
+        self._start_janitor()
+        self._last_activity = self.clock()
+
     def _start_janitor(self) -> None:
         """Start, once, the thread that releases memory after live compute."""
         with self._changed:
@@ -206,8 +224,8 @@ class TrainingPool:
                 self._janitor.start()
 
     def _release_loop(self) -> None:
-        """Every RELEASE_EVERY seconds while there was live compute in the last RELEASE_FOR
-        seconds: the app's hooks (which drop closed sessions), then release_memory()."""
+        """Every RELEASE_EVERY seconds while there was live compute or a session's run in the last
+        RELEASE_FOR seconds: the app's hooks (which drop closed sessions), then release_memory()."""
         while True:
             time.sleep(RELEASE_EVERY)
             if self.clock() - self._last_activity < RELEASE_FOR:

@@ -60,6 +60,11 @@ def _lab_key() -> str:
     return st.session_state.setdefault("gan_lab_budget_key", uuid.uuid4().hex)
 
 
+def note_run() -> None:
+    """A session ran (app.py, every run): the pool releases memory for a while after the last run."""
+    compute.POOL.note_activity()
+
+
 def drop_closed_sessions() -> None:
     """Let Streamlit forget the sessions whose tab closed more than 2 minutes ago, with all they
     trained. It keeps a closed session for a reconnect in a cache that removes expired entries

@@ -201,6 +201,18 @@ def test_memory_is_released_after_live_compute_and_not_when_idle(monkeypatch):
     assert len(released) == count
 
 
+def test_memory_is_released_after_a_session_ran(monkeypatch):
+    """A class that only moved sliders (no live compute) gets its memory back too."""
+    monkeypatch.setattr(compute, "RELEASE_EVERY", 0.01)
+    released = []
+    monkeypatch.setattr(compute, "release_memory", lambda: released.append(time.monotonic()))
+    pool = TrainingPool(slots=1)
+    time.sleep(0.05)
+    assert not released  # no janitor before anything ran
+    pool.note_activity()
+    wait_until(lambda: len(released) >= 2)
+
+
 def test_release_memory_and_the_cores():
     compute.release_memory()  # gc + malloc_trim where glibc has it; never fails
     assert 1 <= compute.available_cores() <= len(os.sched_getaffinity(0))
