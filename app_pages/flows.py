@@ -5,18 +5,15 @@ continuous NADE, and where flows sit on Home's map."""
 import numpy as np
 import streamlit as st
 
-from core.gan_lab.config import MAX_POINTS
-from core.gan_lab.points import PointsFileError, parse_points_csv
 from core.models.flows import lab
 from core.models.flows import realnvp as realnvp_module
-from ui import figures, loaders, page, pictures, state
-from ui.i18n import literal, t
+from ui import figures, loaders, page, pictures, points, state
+from ui.i18n import t
 
 MAX_LAYERS, DEFAULT_LAYERS = 10, 6
 STEPS = ("250", "500", "1000", "1500")
 SHOWN_POINTS = 600  # of the 2,000 test points, drawn on the planes
 DISPLAY_RESOLUTION = 120  # grid cells per side of the density heatmap
-TYPED_MAX_CHARS = MAX_POINTS * 50  # the most points the lab takes, one "x, y" line of up to 50 characters each
 
 page.header("flows")
 st.latex(r"\begin{gathered}\log p(x)=\log \mathcal{N}\big(f(x);\,0,\,I\big)+\sum_{k=1}^{K}\log\left|\det "
@@ -24,28 +21,13 @@ st.latex(r"\begin{gathered}\log p(x)=\log \mathcal{N}\big(f(x);\,0,\,I\big)+\sum
 page.prose("flows.prose")
 
 
-def custom_points() -> np.ndarray | None:
-    """Points typed by the student (one "x, y" per line) or uploaded as a CSV file, or None
-    after a clear message."""
-    upload = st.file_uploader(t("flows.lab.upload"), type=["csv", "txt"], key="flow_upload")
-    typed = st.text_area(t("flows.lab.typed"), key="flow_typed", height=120, max_chars=TYPED_MAX_CHARS,
-                         value="-1,-1\n1,1\n-1,1\n1,-1\n0,0", help=t("flows.lab.typed_help"))
-    try:
-        return parse_points_csv(upload.getvalue() if upload is not None else typed)
-    except PointsFileError as error:
-        where = error.details.get("line")
-        details = {name: literal(value) if isinstance(value, str) else value for name, value in error.details.items()}
-        st.error(t(f"flows.lab.bad_points.{error.code}", **details) + (
-            " " + t("flows.lab.bad_points.at_line", line=where) if where else ""), icon=":material/error:")
-        return None
-
 
 def lab_settings():
     """The target, its points, the number of layers and of steps from the widgets; None when
     the student's points are unusable."""
     target = state.choice(t("flows.lab.target"), "flow_target", lab.TARGETS, "moons",
                           format_func=lambda name: t(f"flows.lab.targets.{name}"), widget=st.segmented_control)
-    custom = custom_points() if target == "custom" else None
+    custom = points.typed_or_uploaded("flows.lab", "flow") if target == "custom" else None
     layers = state.slider(t("flows.lab.layers"), "flow_layers", 1, MAX_LAYERS, DEFAULT_LAYERS)
     steps = int(state.choice(t("flows.lab.steps"), "flow_steps", STEPS, "1000", widget=st.select_slider))
     if target == "custom" and custom is None:

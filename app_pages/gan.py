@@ -7,13 +7,13 @@ import numpy as np
 import streamlit as st
 
 from core import derivation as core_derivation
-from core.gan_lab.config import LOSSES, MAX_POINTS, NOISES, OPTIMIZERS, PRESETS, REGULARIZERS, TARGETS, LabConfig
+from core.gan_lab.config import LOSSES, NOISES, OPTIMIZERS, PRESETS, REGULARIZERS, TARGETS, LabConfig
 from core.gan_lab.lab import GANLab
 from core.gan_lab.losses import penalty
-from core.gan_lab.points import PointsFileError, custom_config, parse_points_csv
+from core.gan_lab.points import custom_config
 from core.lectures import gan_theory
-from ui import derivation, figures, loaders, page, queue, state
-from ui.i18n import literal, t
+from ui import derivation, figures, loaders, page, points, queue, state
+from ui.i18n import t
 
 UNITS = ["8", "16", "32", "64", "128", "256"]
 RATES = ["0.0001", "0.0003", "0.001", "0.003", "0.01", "0.03", "0.1"]
@@ -22,7 +22,6 @@ NUMBER_FIELDS = {"g_units", "d_units", "g_lr", "d_lr", "reg_weight"}  # held as 
 VIEWS = ["real", "fake", "heatmap", "manifold", "arrows"]
 FRAME_SECONDS = {"fast": 0.25, "slow": 1.0}  # the display refresh while playing, when the server is not busy
 TRAIN_SECONDS = 0.12  # training time per frame and session: a classroom shares the server's cores
-TYPED_MAX_CHARS = MAX_POINTS * 50  # the most points the lab takes, one "x, y" line of up to 50 characters each
 
 page.header("gan")
 st.latex(r"\begin{aligned}\min_G \max_D V(D,G)=\ &\mathbb{E}_{x\sim p_{\mathrm{data}}(x)}\big[\log D(x)\big]\\"
@@ -101,21 +100,6 @@ def apply_preset(name: str) -> None:
     st.session_state["lab_playing"] = False
 
 
-def custom_points() -> np.ndarray | None:
-    """Points typed by the student (one "x, y" per line) or uploaded as a CSV file, or None
-    after a clear message."""
-    upload = st.file_uploader(t("gan.lab.upload"), type=["csv", "txt"], key="lab_upload")
-    typed = st.text_area(t("gan.lab.typed"), key="lab_typed", height=120, max_chars=TYPED_MAX_CHARS,
-                         value="-1,-1\n1,1\n-1,1\n1,-1\n0,0", help=t("gan.lab.typed_help"))
-    try:
-        return parse_points_csv(upload.getvalue() if upload is not None else typed)
-    except PointsFileError as error:
-        where = error.details.get("line")
-        details = {name: literal(value) if isinstance(value, str) else value for name, value in error.details.items()}
-        st.error(t(f"gan.lab.bad_points.{error.code}", **details) + (
-            " " + t("gan.lab.bad_points.at_line", line=where) if where else ""), icon=":material/error:")
-        return None
-
 
 def network_settings(prefix: str) -> dict:
     """Layers, units, optimizer and learning rate of one network (G or D)."""
@@ -140,7 +124,7 @@ def lab_settings() -> LabConfig | None:
     default = LabConfig()
     target = state.choice(t("gan.lab.target"), "lab_target", TARGETS, default.target,
                           format_func=lambda name: t(f"gan.lab.targets.{name}"), widget=st.segmented_control)
-    points = custom_points() if target == "custom" else None
+    custom = points.typed_or_uploaded("gan.lab", "lab") if target == "custom" else None
     with st.expander(t("gan.lab.settings"), expanded=not state.classroom()):
         noise, generator, discriminator, game = st.columns(4, gap="medium")
         with noise:
@@ -172,7 +156,7 @@ def lab_settings() -> LabConfig | None:
     settings["seed"] = state.seed()
     if target != "custom":
         return LabConfig(target=target, **settings)
-    return None if points is None else custom_config(points, **settings)
+    return None if custom is None else custom_config(custom, **settings)
 
 
 def session_lab(config: LabConfig) -> GANLab:
