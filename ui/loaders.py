@@ -7,6 +7,7 @@ import numpy as np
 import streamlit as st
 
 from core import data
+from core.compute import TORCH_THREADS  # one torch thread per process: see core/compute.py
 from core.models import counted
 from core.models.counted import fit_structure
 
@@ -50,9 +51,6 @@ def markov_sweep(alpha: float) -> dict[str, np.ndarray]:
 def best_markov_order(alpha: float) -> int:
     """k chosen on the validation carve of the training part (computed once per process, in core)."""
     return counted.validated_markov_order(alpha)
-
-
-TORCH_THREADS = 1  # per process: a classroom of sessions must not oversubscribe the cores
 
 
 @st.cache_resource(show_spinner=False)
