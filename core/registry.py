@@ -179,14 +179,15 @@ ENTRIES += tuple(
 # Beyond the lecture: a denoising diffusion model on the digits' gray levels (core/models/diffusion/),
 # trained by the shared loop on L_simple with a cosine-decayed learning rate, the last epoch kept
 # (monitor "lr": see core/recipes/diffusion.py), measured like the GANs (samples by DDIM in 50 steps).
-# Issue 18 asks for a Fréchet ratio at most the DCGAN card's (1.258): keeping the last epoch of the
-# decayed rate with averaging decay 0.9995 reaches 1.345 (the epoch chosen by the validation loss with
-# decay 0.999 reached 1.409), so the bar below is a sanity bar; precision >= 0.7, recall >= 0.85 are the issue's.
+# Issue 18 asks for a Fréchet ratio at most the DCGAN card's (1.258), measured the same way. What got
+# there (the card's fd_ratio after each change): the epoch chosen by the validation loss, averaging decay
+# 0.999: 1.409; the last epoch of the cosine-decayed rate, decay 0.9995: 1.345; the same with dropout 0.1
+# in the residual blocks (1,293 training digits are few): 1.251. Precision >= 0.7, recall >= 0.85 as asked.
 ENTRIES += (
-    Entry("diffusion", Diffusion, DiffusionConfig(),
+    Entry("diffusion", Diffusion, DiffusionConfig(dropout=0.1),
           TrainConfig(epochs=600, patience=600, lr=3e-3, ema=0.9995, monitor="lr"), data="gray",
           fit=diffusion.fit_diffusion, measure=diffusion.measure_diffusion,
-          bars=(("fd_ratio", "<=", 1.5), ("precision", ">=", 0.7), ("recall", ">=", 0.85))),
+          bars=(("fd_ratio", "<=", 1.258), ("precision", ">=", 0.7), ("recall", ">=", 0.85))),
 )
 # Beyond the lecture, normalizing flows: RealNVP on the dequantized gray levels, measured as
 # nade_continuous is (the dequantization bound, nats per image), so the two sit side by side. Chosen on
