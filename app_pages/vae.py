@@ -53,7 +53,7 @@ def live_training(beta: str):
                 bar.progress(epoch / live.LIVE_VAE_EPOCHS, text=t("vae.live.progress", epoch=epoch,
                                                                    total=live.LIVE_VAE_EPOCHS, loss=row["val_objective"]))
 
-            result = live.train_vae(float(beta), seed=state.seed(), progress=progress)
+            result = live.train_vae_apart(float(beta), seed=state.seed(), progress=progress)
             bar.empty()
         rate, distortion = result.model.rate_distortion(loaders.binary_digits("test"), samples=1, seed=0)
         st.session_state["vae_live"] = dict(beta=beta, model=result.model, seconds=result.seconds,

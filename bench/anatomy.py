@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import statistics
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
@@ -64,8 +65,9 @@ def server_runs(script: Path, sliders: dict[str, list[str]], log_path: Path, run
         for stem, labels in sliders.items():
             for label in labels:
                 page = "" if stem == "home" else stem
-                try:
-                    results[stem, label] = asyncio.run(_slider_runs(base, page, label, runs))
+                try:  # in a thread of its own: Playwright's sync API runs an event loop in this one
+                    with ThreadPoolExecutor(1) as thread:
+                        results[stem, label] = thread.submit(asyncio.run, _slider_runs(base, page, label, runs)).result()
                 except Exception as error:  # a slider the protocol client cannot move: say so, go on
                     results[stem, label] = {"error": f"{type(error).__name__}: {error}"}
         return results
