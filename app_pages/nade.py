@@ -80,11 +80,12 @@ def density(model):
     with plot:
         p_one = model.conditionals(drawn)[0]
         surprise = metrics.surprise(drawn[0], p_one)
-        page.show(figures.map_panels([
+        # a picture, not a chart: an 8 × 8 map per panel, redrawn on every press
+        page.picture(pictures.map_panels_svg([
             dict(z=drawn[0], title=t("independence.fit.digit"), colorscale=figures.INK, colorbar=False),
             dict(z=p_one, title=t("nade.density.p_one")),
             dict(z=np.minimum(surprise, 5.0), title=t("independence.fit.surprise"), zmax=5.0, colorscale="Reds"),
-        ]), height=300)
+        ], text=page.text_scale()))
         noise = state.slider(t("home.density.noise"), "noise", 0.0, 0.5, 0.1, step=0.01)
         clean, noisy = model.log_prob(test), model.log_prob(metrics.flip_pixels(test, noise, state.seed()))
         page.show(figures.histogram_overlay({t("home.density.clean"): clean, t("home.density.noisy"): noisy},

@@ -84,7 +84,8 @@ def live_fit():
     with plot:
         axis, log_p, log_z = vi.density_grid(vi.TARGETS_2D[target])
         means = np.array([s.mean for s in path]) if path else None
-        page.show(figures.density_with_gaussian(axis, np.exp(log_p - log_z), mean, std, means, {
+        # every other grid point drawn (61 x 61): the contours look the same, the press sends a quarter of the bytes
+        page.show(figures.density_with_gaussian(axis[::2], np.exp(log_p - log_z)[::2, ::2], mean, std, means, {
             "target": "p(z|x)", "q": "q(z)", "path": t("variational.fit.path"), "start": t("variational.fit.start"),
         }), height=440)
         if path:

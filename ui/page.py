@@ -8,6 +8,7 @@ import contextlib
 import inspect
 import re
 
+import numpy as np
 import streamlit as st
 
 from core.checkpoints import CheckpointError
@@ -74,7 +75,14 @@ def errata(key: str) -> None:
 
 
 def show(fig, height: int = 360) -> None:
-    """A Plotly figure at the size (and font) of the current mode."""
+    """A Plotly figure at the size (and font) of the current mode. Its float arrays go as float32:
+    Plotly sends numpy arrays as base64 typed arrays, so every press sends half the bytes, with
+    seven significant digits, more than a screen can show."""
+    for trace in fig.data:
+        for axis in ("x", "y", "z"):
+            values = getattr(trace, axis, None)
+            if isinstance(values, np.ndarray) and values.dtype == np.float64:
+                trace[axis] = values.astype(np.float32)
     scale = CLASSROOM_SCALE if classroom() else 1.0
     fig.update_layout(
         height=int(height * scale),
