@@ -28,7 +28,7 @@ CUT_OFF = """() => {
         && !/^(transparent|rgba\\(0, 0, 0, 0\\))/.test(style.scrollbarColor);
     for (const e of main.querySelectorAll('*')) {
         const style = getComputedStyle(e);
-        if (!cut(e) || e.closest('.katex-mathml')) continue;  // KaTeX's MathML copy is for screen readers, hidden on purpose
+        if (!cut(e)) continue;
         if (scrolls(style) && !visibleBar(style))
             problems.push(`scrolls with no visible scrollbar (${e.scrollWidth} > ${e.clientWidth} px): ${name(e)}`);
         if (style.textOverflow === 'ellipsis' || (hides(style) && e.closest('[data-testid=stMetric]')))
