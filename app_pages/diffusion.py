@@ -202,9 +202,9 @@ def loss_of_one_digit():
         index = state.slider(t("diffusion.loss.digit"), "elbo_digit", 0, len(test) - 1, 0)
         st.image(pictures.digit_picture(test[index][None], columns=1, vmax=16, cell=16), width=140)
         terms = loaders.diffusion_elbo(index)
-        st.metric("$L_T$", f"{terms.prior:.1e}", help=t("diffusion.loss.prior_help"))
-        st.metric(r"$\sum_{t=2}^{T} L_{t-1}$", f"{terms.denoising:.1f}")
-        st.metric("$L_0$", f"{terms.reconstruction:.2f}", help=t("diffusion.loss.reconstruction_help"))
+        st.metric("L_T", f"{terms.prior:.1e}", help=t("diffusion.loss.prior_help"))
+        st.metric("Σ L₍ₜ₋₁₎", f"{terms.denoising:.1f}")
+        st.metric("L₀", f"{terms.reconstruction:.2f}", help=t("diffusion.loss.reconstruction_help"))
         st.metric(t("diffusion.loss.total"), f"{terms.total:.1f}",
                   help=t("diffusion.loss.total_help", bits=terms.total / (terms.pixels * np.log(2))))
     with plot:
