@@ -6,7 +6,6 @@ import sys
 
 import streamlit as st
 
-from core import compute
 from ui import catalog, page, practice, queue, state, style
 from ui.i18n import current_language, t
 
@@ -31,7 +30,6 @@ def freeze_long_lived() -> None:
         imported[0] = len(sys.modules)
 
 
-compute.limit_malloc_arenas()  # before this run's thread allocates much
 state.init_session()
 # An ASCII icon: an emoji as page_icon makes Streamlit load its emoji catalog (a 0.24 s regex) on the first run.
 st.set_page_config(page_title=t("app.title"), page_icon=":material/casino:", layout="wide")

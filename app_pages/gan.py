@@ -100,7 +100,6 @@ def apply_preset(name: str) -> None:
     st.session_state["lab_playing"] = False
 
 
-
 def network_settings(prefix: str) -> dict:
     """Layers, units, optimizer and learning rate of one network (G or D)."""
     default = LabConfig()

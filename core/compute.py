@@ -236,3 +236,4 @@ class TrainingPool:
 
 
 POOL = TrainingPool(slots=max(1, available_cores() - 1))  # the one pool of this server process
+limit_malloc_arenas()  # once per process: app.py imports this module on its first run, before the sessions' threads

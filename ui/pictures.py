@@ -152,6 +152,16 @@ def _text_width(text: str, size: float) -> float:
     return size * sum(1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.58 for ch in text)
 
 
+def _axis_titles(x_title: str, y_title: str, x_middle: float, y_middle: float, height: float, y_title_x: float,
+                 size: float, fill: str = TEXT_COLOR) -> str:
+    """The x title centred under the plot (at x_middle, near the picture's bottom) and the y title
+    turned 90° at x = y_title_x, centred on y_middle; text `size` px."""
+    return (f'<text x="{x_middle:.1f}" y="{height - 0.6 * size:.1f}" text-anchor="middle" fill="{fill}">'
+            f'{escape(x_title)}</text>'
+            f'<text transform="translate({y_title_x:.1f} {y_middle:.1f}) rotate(-90)" text-anchor="middle" '
+            f'fill="{fill}">{escape(y_title)}</text>')
+
+
 def _svg(width: float, height: float, size: float, parts: list[str]) -> str:
     """An SVG document of `parts`, text `size` px in the theme's colours."""
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:.0f}" width="{width:.0f}" '
@@ -183,10 +193,7 @@ def latent_svg(points: np.ndarray, classes: np.ndarray, labels: dict[str, str], 
                      f'fill="{TICK_COLOR}">{label}</text>'
                      f'<text x="{left - 0.55 * f:.1f}" y="{y(tick) + 0.3 * f:.1f}" text-anchor="end" '
                      f'fill="{TICK_COLOR}">{label}</text>')
-    parts.append(f'<text x="{left + side / 2:.1f}" y="{height - 0.6 * f:.1f}" text-anchor="middle">'
-                 f'{escape(labels["z1"])}</text>'
-                 f'<text transform="translate({1.2 * f:.1f} {top + side / 2:.1f}) rotate(-90)" text-anchor="middle">'
-                 f'{escape(labels["z2"])}</text>')
+    parts.append(_axis_titles(labels["z1"], labels["z2"], left + side / 2, top + side / 2, height, 1.2 * f, f))
     if heat is not None:
         axis, values = heat
         step = (axis[-1] - axis[0]) / (len(axis) - 1)
@@ -328,10 +335,8 @@ def curve_svg(x: np.ndarray, y: np.ndarray, point_labels: list[str], labels: dic
     for tick in ticks:
         parts.append(f'<text x="{px(tick):.1f}" y="{bottom + 1.5 * f:.1f}" text-anchor="middle" fill="{TICK_COLOR}">'
                      f'{_minus(f"{tick:.{decimals}f}")}</text>')
-    parts.append(f'<text x="{(left + right) / 2:.1f}" y="{height - 0.6 * f:.1f}" text-anchor="middle" '
-                 f'fill="{TICK_COLOR}">{escape(labels["x"])}</text>'
-                 f'<text transform="translate({1.4 * f:.1f} {(top + bottom) / 2:.1f}) rotate(-90)" '
-                 f'text-anchor="middle" fill="{TICK_COLOR}">{escape(labels["y"])}</text>')
+    parts.append(_axis_titles(labels["x"], labels["y"], (left + right) / 2, (top + bottom) / 2, height, 1.4 * f, f,
+                              TICK_COLOR))
     if reference is not None:
         level, note = reference
         parts.append(f'<line x1="{left:.1f}" y1="{py(level):.1f}" x2="{right}" y2="{py(level):.1f}" stroke="#444" '
