@@ -258,12 +258,14 @@ def _color_bar(key: str, x: float, top: float, bottom: float, low: float, high: 
     return "".join(parts)
 
 
-def map_panels_svg(panels: list[dict], width: int = 660, text: float = 1.0) -> str:
+def map_panels_svg(panels: list[dict], width: int | None = None, text: float = 1.0) -> str:
     """The picture of ui.figures.map_panels as an SVG: maps side by side, each a grid of cells
     (row 0 at the top) with its title above and, unless colorbar=False, a colour bar; a panel is
     dict(z=(64,) or 2-D, title=str, zmin=0, zmax=1.0, colorscale="Viridis", colorbar=bool,
-    mark=(row, col) to outline one cell); `text` scales the lettering."""
+    mark=(row, col) to outline one cell); `text` scales the lettering. Its width (by default 480 px,
+    more with larger letters) is about a 1024 px screen's figure column, so the letters keep their size."""
     f = 13 * text
+    width = width or 480 + 150 * (text - 1)
     slot = width / len(panels)
     side = slot - 14 - 2.9 * f
     top = 2.5 * f
